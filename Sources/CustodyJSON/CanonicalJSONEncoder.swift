@@ -1,0 +1,229 @@
+/// Writes `Encodable` values as deterministic JSON.
+///
+/// The output follows the JSON Canonicalization Scheme ([RFC 8785](https://www.rfc-editor.org/rfc/rfc8785)):
+/// object members sorted by the UTF-16 code units of their keys, no insignificant whitespace,
+/// strings escaped minimally (only `"`, `\` and control characters, with the short forms
+/// `\b \f \n \r \t`), and numbers in ECMAScript's shortest round-trip form. For the documents
+/// containers/image writes (ASCII keys, integers) this is byte for byte what Go's
+/// `json.Marshal` of a map produces, apart from Go's escaping of `<`, `>` and `&`.
+///
+/// `nil` optionals are left out, as Swift's synthesized `Encodable` does with `encodeIfPresent`.
+public struct CanonicalJSONEncoder: Sendable {
+    /// Makes an encoder.
+    public init() {}
+
+    /// Encodes `value` to canonical JSON bytes.
+    /// - Throws: ``JSONError`` with code ``JSONError/Code/unencodable`` for values JSON cannot hold.
+    public func encode(_ value: some Encodable) throws(JSONError) -> [UInt8] {
+        try CanonicalJSONEncoder.serialize(try tree(value))
+    }
+
+    /// Encodes `value` to a ``JSONValue`` tree.
+    public func tree(_ value: some Encodable) throws(JSONError) -> JSONValue {
+        if let raw = value as? JSONValue { return raw }
+        let root = EncodingNode()
+        do {
+            try value.encode(to: TreeEncoder(node: root, codingPath: []))
+        } catch let error as JSONError {
+            throw error
+        } catch {
+            throw JSONError(code: .unencodable, reason: String(describing: error))
+        }
+        return try root.value(path: "(root)")
+    }
+
+    /// Serializes a value tree canonically.
+    public static func serialize(_ value: JSONValue) throws(JSONError) -> [UInt8] {
+        var out: [UInt8] = []
+        write(value, to: &out)
+        return out
+    }
+
+    private static func write(_ value: JSONValue, to out: inout [UInt8]) {
+        switch value {
+        case .null: out += Array("null".utf8)
+        case .bool(let b): out += Array((b ? "true" : "false").utf8)
+        case .number(let n): out += Array(canonicalNumber(n).utf8)
+        case .string(let s): writeString(s, to: &out)
+        case .array(let elements):
+            out.append(UInt8(ascii: "["))
+            for (i, element) in elements.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                write(element, to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let object):
+            out.append(UInt8(ascii: "{"))
+            let sorted = object.members.sorted { $0.key.utf16.lexicographicallyPrecedes($1.key.utf16) }
+            for (i, member) in sorted.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                writeString(member.key, to: &out)
+                out.append(UInt8(ascii: ":"))
+                write(member.value, to: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// Integers keep their literal; other numbers are rewritten in ECMAScript form (RFC 8785 §3.2.2.3).
+    private static func canonicalNumber(_ n: JSONNumber) -> String {
+        if n.isIntegerLiteral, let i = n.int64, abs(i) < (1 << 53) { return String(i) }
+        if let d = n.double { return ECMAScriptNumber.format(d) }
+        return n.literal
+    }
+
+    private static func writeString(_ s: String, to out: inout [UInt8]) {
+        let hex = Array("0123456789abcdef".utf8)
+        out.append(UInt8(ascii: "\""))
+        for byte in s.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
+            case UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+            case 0x08: out += [UInt8(ascii: "\\"), UInt8(ascii: "b")]
+            case 0x0C: out += [UInt8(ascii: "\\"), UInt8(ascii: "f")]
+            case 0x0A: out += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+            case 0x0D: out += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+            case 0x09: out += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+            case 0x00..<0x20:
+                out += Array("\\u00".utf8)
+                out += [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+}
+
+/// A node of the tree that ``CanonicalJSONEncoder`` builds; containers fill it in place.
+private final class EncodingNode {
+    enum Content {
+        case empty
+        case value(JSONValue)
+        case array([EncodingNode])
+        case object([(String, EncodingNode)])
+    }
+    var content: Content = .empty
+
+    func value(path: String) throws(JSONError) -> JSONValue {
+        switch content {
+        case .empty:
+            throw JSONError(code: .unencodable, path: path, reason: "nothing was encoded for this value")
+        case .value(let v):
+            return v
+        case .array(let nodes):
+            var elements: [JSONValue] = []
+            for (i, node) in nodes.enumerated() { elements.append(try node.value(path: JSONPath.appending(path, index: i))) }
+            return .array(elements)
+        case .object(let members):
+            var object = JSONObject()
+            for (key, node) in members {
+                guard object.insert(key, try node.value(path: JSONPath.appending(path, key: key))) else {
+                    throw JSONError(code: .duplicateKey, path: JSONPath.appending(path, key: key), reason: "key encoded twice")
+                }
+            }
+            return .object(object)
+        }
+    }
+}
+
+private struct TreeEncoder: Encoder {
+    let node: EncodingNode
+    let codingPath: [any CodingKey]
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
+        if case .object = node.content {} else { node.content = .object([]) }
+        return KeyedEncodingContainer(KeyedEncoder<Key>(node: node, codingPath: codingPath))
+    }
+
+    func unkeyedContainer() -> any UnkeyedEncodingContainer {
+        if case .array = node.content {} else { node.content = .array([]) }
+        return UnkeyedEncoder(node: node, codingPath: codingPath)
+    }
+
+    func singleValueContainer() -> any SingleValueEncodingContainer { SingleEncoder(node: node, codingPath: codingPath) }
+}
+
+/// Stores one encoded value into a node: primitives directly, anything else through `encode(to:)`.
+private func store(_ value: some Encodable, into node: EncodingNode, codingPath: [any CodingKey]) throws {
+    func unencodable(_ reason: String) -> JSONError {
+        JSONError(code: .unencodable, path: JSONPath.render(codingPath), reason: reason)
+    }
+    if let v = value as? JSONValue {
+        node.content = .value(v)
+    } else if let v = value as? String {
+        node.content = .value(.string(v))
+    } else if let v = value as? Bool {
+        node.content = .value(.bool(v))
+    } else if let v = value as? any BinaryInteger {
+        guard let i = Int64(exactly: v) else { throw unencodable("integer \(v) is too large") }
+        node.content = .value(.number(JSONNumber(i)))
+    } else if let v = value as? any BinaryFloatingPoint {
+        guard let n = JSONNumber(Double(v)) else { throw unencodable("\(v) is not a JSON number") }
+        node.content = .value(.number(n))
+    } else {
+        try value.encode(to: TreeEncoder(node: node, codingPath: codingPath))
+    }
+}
+
+private struct KeyedEncoder<Key: CodingKey>: KeyedEncodingContainerProtocol {
+    let node: EncodingNode
+    let codingPath: [any CodingKey]
+
+    private func child(for key: Key) -> EncodingNode { child(named: key.stringValue) }
+
+    private func child(named name: String) -> EncodingNode {
+        let child = EncodingNode()
+        if case .object(var members) = node.content {
+            members.append((name, child))
+            node.content = .object(members)
+        }
+        return child
+    }
+
+    mutating func encodeNil(forKey key: Key) throws { child(for: key).content = .value(.null) }
+    mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
+        try store(value, into: child(for: key), codingPath: codingPath + [key])
+    }
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
+        TreeEncoder(node: child(for: key), codingPath: codingPath + [key]).container(keyedBy: keyType)
+    }
+    mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
+        TreeEncoder(node: child(for: key), codingPath: codingPath + [key]).unkeyedContainer()
+    }
+    mutating func superEncoder() -> any Encoder { TreeEncoder(node: child(named: "super"), codingPath: codingPath) }
+    mutating func superEncoder(forKey key: Key) -> any Encoder { TreeEncoder(node: child(for: key), codingPath: codingPath + [key]) }
+}
+
+private struct UnkeyedEncoder: UnkeyedEncodingContainer {
+    let node: EncodingNode
+    let codingPath: [any CodingKey]
+    var count: Int {
+        if case .array(let nodes) = node.content { return nodes.count }
+        return 0
+    }
+
+    private func append() -> EncodingNode {
+        let child = EncodingNode()
+        if case .array(var nodes) = node.content {
+            nodes.append(child)
+            node.content = .array(nodes)
+        }
+        return child
+    }
+
+    mutating func encodeNil() throws { append().content = .value(.null) }
+    mutating func encode<T: Encodable>(_ value: T) throws { try store(value, into: append(), codingPath: codingPath) }
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
+        TreeEncoder(node: append(), codingPath: codingPath).container(keyedBy: keyType)
+    }
+    mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer { TreeEncoder(node: append(), codingPath: codingPath).unkeyedContainer() }
+    mutating func superEncoder() -> any Encoder { TreeEncoder(node: append(), codingPath: codingPath) }
+}
+
+private struct SingleEncoder: SingleValueEncodingContainer {
+    let node: EncodingNode
+    let codingPath: [any CodingKey]
+    mutating func encodeNil() throws { node.content = .value(.null) }
+    mutating func encode<T: Encodable>(_ value: T) throws { try store(value, into: node, codingPath: codingPath) }
+}

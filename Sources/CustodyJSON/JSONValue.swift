@@ -1,0 +1,111 @@
+/// A parsed JSON value that keeps what a security decision may depend on.
+///
+/// Objects keep their members in document order (``JSONObject``), and numbers keep their
+/// literal text (``JSONNumber``) so that no precision is lost before a format decides how to
+/// read them.
+public enum JSONValue: Hashable, Sendable {
+    case null
+    case bool(Bool)
+    case number(JSONNumber)
+    case string(String)
+    case array([JSONValue])
+    case object(JSONObject)
+
+    /// A short name of the value's JSON type, for error messages.
+    public var typeName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "boolean"
+        case .number: "number"
+        case .string: "string"
+        case .array: "array"
+        case .object: "object"
+        }
+    }
+}
+
+/// A JSON number as it was written, with exact conversions.
+public struct JSONNumber: Hashable, Sendable, CustomStringConvertible {
+    /// The number's text, as it appeared in the document (RFC 8259 grammar).
+    public let literal: String
+
+    /// Wraps a literal that the parser has already checked against the grammar.
+    init(uncheckedLiteral: String) { self.literal = uncheckedLiteral }
+
+    /// An integer value.
+    public init(_ value: Int64) { self.literal = String(value) }
+
+    /// A floating-point value; `nil` when it is not finite (JSON has no NaN or infinity).
+    public init?(_ value: Double) {
+        guard value.isFinite else { return nil }
+        self.literal = ECMAScriptNumber.format(value)
+    }
+
+    /// Whether the literal has no fraction and no exponent.
+    public var isIntegerLiteral: Bool { !literal.utf8.contains { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") } }
+
+    /// The value as a signed 64-bit integer, when the literal is an integer in range.
+    public var int64: Int64? { isIntegerLiteral ? Int64(literal) : nil }
+
+    /// The value as an unsigned 64-bit integer, when the literal is a non-negative integer in range.
+    public var uint64: UInt64? { isIntegerLiteral ? UInt64(literal) : nil }
+
+    /// The value as the nearest double, when it is finite.
+    public var double: Double? {
+        guard let value = Double(literal), value.isFinite else { return nil }
+        return value
+    }
+
+    public var description: String { literal }
+}
+
+/// A JSON object: its members in document order, with unique keys.
+public struct JSONObject: Hashable, Sendable, Sequence {
+    /// The members in document order.
+    public private(set) var members: [(key: String, value: JSONValue)]
+    private var index: [String: Int]
+
+    /// An empty object.
+    public init() {
+        self.members = []
+        self.index = [:]
+    }
+
+    /// Builds an object from members; returns `nil` if a key repeats.
+    public init?(members: [(key: String, value: JSONValue)]) {
+        self.init()
+        for member in members where !insert(member.key, member.value) { return nil }
+    }
+
+    /// Adds a member; returns `false` (and changes nothing) when the key is already present.
+    @discardableResult
+    public mutating func insert(_ key: String, _ value: JSONValue) -> Bool {
+        guard index[key] == nil else { return false }
+        index[key] = members.count
+        members.append((key, value))
+        return true
+    }
+
+    /// The value for `key`, if present.
+    public subscript(key: String) -> JSONValue? {
+        index[key].map { members[$0].value }
+    }
+
+    /// The keys in document order.
+    public var keys: [String] { members.map(\.key) }
+
+    /// The number of members.
+    public var count: Int { members.count }
+
+    public func makeIterator() -> IndexingIterator<[(key: String, value: JSONValue)]> { members.makeIterator() }
+
+    public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
+        lhs.members.count == rhs.members.count
+            && lhs.members.allSatisfy { member in rhs[member.key] == member.value }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(members.count)
+        for key in keys.sorted() { hasher.combine(key); hasher.combine(self[key]) }
+    }
+}

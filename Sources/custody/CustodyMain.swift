@@ -1,0 +1,2 @@
+import CustodyCLI
+@main struct Main { static func main() {} }
