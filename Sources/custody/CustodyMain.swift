@@ -1,2 +1,8 @@
 import CustodyCLI
-@main struct Main { static func main() {} }
+
+@main
+struct CustodyMain {
+    static func main() async {
+        await CustodyEntry.main()
+    }
+}

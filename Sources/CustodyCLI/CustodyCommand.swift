@@ -1,0 +1,26 @@
+import ArgumentParser
+
+/// The `custody` command: its subcommands and nothing else.
+public struct CustodyCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "custody",
+        abstract: "Sign container images and verify them against a trust policy.",
+        discussion: """
+            Images are named as skopeo names them: oci:DIR[:REF] for an OCI image layout, \
+            dir:DIR for skopeo's directory format.
+
+            Exit status: 0 success, 1 denied, 2 could not evaluate (bad input, missing file, \
+            integrity failure), 64 usage error.
+            """,
+        version: CustodyVersion.current,
+        subcommands: [InspectCommand.self, DigestCommand.self, VersionCommand.self]
+    )
+
+    public init() {}
+}
+
+/// The version of this build.
+public enum CustodyVersion {
+    /// The release version.
+    public static let current = "0.1.0"
+}

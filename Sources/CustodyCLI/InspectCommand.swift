@@ -1,0 +1,119 @@
+import ArgumentParser
+import CustodyJSON
+import CustodyOCI
+
+/// `custody inspect IMAGE`: what an image is made of.
+struct InspectCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Show an image's media type, manifest digest, platforms, config and layers.",
+        discussion: "The config blob is read and checked against its digest; layers are listed, not read (see `custody digest --verify-blobs`)."
+    )
+
+    @OptionGroup var image: ImageOptions
+    @OptionGroup var output: OutputOptions
+
+    struct BlobEntry: Encodable {
+        let digest: Digest
+        let size: Int64
+        let mediaType: MediaType
+    }
+
+    struct ManifestEntry: Encodable {
+        let platform: String
+        let digest: Digest
+        let size: Int64
+        let mediaType: MediaType
+    }
+
+    struct Report: Encodable {
+        let image: String
+        let digest: Digest
+        let mediaType: MediaType
+        let size: Int
+        let platform: String?
+        let created: String?
+        let config: BlobEntry?
+        let layers: [BlobEntry]?
+        let manifests: [ManifestEntry]?
+        let annotations: [String: String]?
+    }
+
+    func run() async throws {
+        let source = try image.openSource()
+        let root = try await source.rootManifest()
+        let report: Report
+        switch root.content {
+        case .image(let manifest):
+            let configuration = try await readConfiguration(manifest.config, from: source)
+            report = Report(
+                image: image.image, digest: root.digest, mediaType: root.mediaType, size: root.bytes.count,
+                platform: configuration?.platform?.description, created: configuration?.created,
+                config: BlobEntry(manifest.config), layers: manifest.layers.map(BlobEntry.init), manifests: nil,
+                annotations: manifest.annotations
+            )
+        case .index(let index):
+            report = Report(
+                image: image.image, digest: root.digest, mediaType: root.mediaType, size: root.bytes.count,
+                platform: nil, created: nil, config: nil, layers: nil,
+                manifests: index.manifests.map {
+                    ManifestEntry(platform: $0.platform?.description ?? "unknown", digest: $0.digest, size: $0.size, mediaType: $0.mediaType)
+                },
+                annotations: index.annotations
+            )
+        }
+        switch output.output {
+        case .json: try Console.current.json(report)
+        case .text: printText(report)
+        }
+    }
+
+    /// Reads the config blob (checked against its digest) when it is an image configuration.
+    private func readConfiguration(_ descriptor: Descriptor, from source: any ImageSource) async throws -> ImageConfiguration? {
+        guard descriptor.mediaType == .ociConfig || descriptor.mediaType == .dockerConfig else { return nil }
+        let bytes = try await source.blob(descriptor, limit: ImageConfiguration.maxBytes)
+        do {
+            return try StrictJSONDecoder(unknownKeys: .ignore).decode(ImageConfiguration.self, from: bytes)
+        } catch {
+            throw OCIError(code: .invalidManifest, reason: "config \(descriptor.digest): \(error)")
+        }
+    }
+
+    private func printText(_ report: Report) {
+        let console = Console.current
+        console.line("Image:       \(report.image)")
+        console.line("Media type:  \(report.mediaType)")
+        console.line("Digest:      \(report.digest)")
+        console.line("Size:        \(report.size) bytes")
+        if let platform = report.platform { console.line("Platform:    \(platform)") }
+        if let created = report.created { console.line("Created:     \(created) (unverified)") }
+        if let config = report.config {
+            console.line("Config:      \(config.digest) (\(config.size) bytes, \(config.mediaType))")
+        }
+        if let layers = report.layers {
+            let total = layers.reduce(Int64(0)) { $0 + $1.size }
+            console.line("Layers:      \(layers.count) (\(total) bytes)")
+            for (number, layer) in layers.enumerated() {
+                console.line("  \(number + 1)  \(layer.digest)  \(layer.size) bytes  \(layer.mediaType)")
+            }
+        }
+        if let manifests = report.manifests {
+            console.line("Platforms:   \(manifests.count)")
+            let width = manifests.map(\.platform.count).max() ?? 0
+            for entry in manifests {
+                let padded = entry.platform + String(repeating: " ", count: width - entry.platform.count)
+                console.line("  \(padded)  \(entry.digest)  \(entry.size) bytes  \(entry.mediaType)")
+            }
+        }
+        if let annotations = report.annotations, !annotations.isEmpty {
+            console.line("Annotations:")
+            for key in annotations.keys.sorted() { console.line("  \(key)=\(annotations[key] ?? "")") }
+        }
+    }
+}
+
+extension InspectCommand.BlobEntry {
+    init(_ descriptor: Descriptor) {
+        self.init(digest: descriptor.digest, size: descriptor.size, mediaType: descriptor.mediaType)
+    }
+}
