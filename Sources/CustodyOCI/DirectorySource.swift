@@ -67,8 +67,8 @@ public struct DirectorySource: ImageSource {
         try files.blob(descriptor, limit: limit)
     }
 
-    public func verifyBlob(_ descriptor: Descriptor, progress: (Int) -> Void) async throws {
-        try files.verifyBlob(descriptor, progress: progress)
+    public func streamBlob(_ descriptor: Descriptor, into body: (UnsafeRawBufferPointer) throws -> Void) async throws {
+        try files.streamBlob(descriptor, into: body)
     }
 
     /// `signature-1`, `signature-2`, … until the first missing one.

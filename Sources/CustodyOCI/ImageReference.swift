@@ -112,6 +112,11 @@ public struct ImageReference: Hashable, Sendable, CustomStringConvertible {
             do { return .digestOnly(try Digest(parsing: "sha256:" + s)) } catch { throw ReferenceError(error) }
         }
         if let digest = try? Digest(parsing: s) { return .digestOnly(digest) }
+        // Upstream also reads `sha384:<96 hex>` as a digest. Custody does not support SHA-384, and
+        // falling through would turn the digest into the name `docker.io/library/sha384`: refuse instead.
+        if s.hasPrefix("sha384:"), s.utf8.count == 7 + 96, Digest.isHex(String(s.dropFirst(7)), lowercaseOnly: true) {
+            throw .digestUnsupported
+        }
         return .named(try parseNormalized(s))
     }
 

@@ -16,13 +16,22 @@ public protocol ImageSource: Sendable {
     /// - Parameter limit: the largest blob accepted.
     func blob(_ descriptor: Descriptor, limit: Int) async throws -> [UInt8]
 
-    /// Reads a blob to the end and checks it against its descriptor without keeping it.
-    /// - Parameter progress: called with the number of bytes read after each chunk.
-    func verifyBlob(_ descriptor: Descriptor, progress: (Int) -> Void) async throws
+    /// Streams a blob to `body` chunk by chunk, checking it against its descriptor while it is
+    /// read. The call throws (after the last chunk, or as soon as the blob is too long) when the
+    /// blob does not match: a consumer must not treat the bytes as valid before it returns.
+    func streamBlob(_ descriptor: Descriptor, into body: (UnsafeRawBufferPointer) throws -> Void) async throws
 
     /// The raw signature blobs stored with the image for a manifest digest, in order.
     /// `instance` is true for a manifest inside an index.
     func signatures(for manifestDigest: Digest, instance: Bool) async throws -> [[UInt8]]
+}
+
+extension ImageSource {
+    /// Reads a blob to the end and checks it against its descriptor without keeping it.
+    /// - Parameter progress: called with the number of bytes read after each chunk.
+    public func verifyBlob(_ descriptor: Descriptor, progress: (Int) -> Void) async throws {
+        try await streamBlob(descriptor) { progress($0.count) }
+    }
 }
 
 /// Blob and manifest access for transports that keep blobs as files.
@@ -61,12 +70,12 @@ struct LocalBlobFiles: Sendable {
         return bytes
     }
 
-    func verifyBlob(_ descriptor: Descriptor, progress: (Int) -> Void) throws {
+    func streamBlob(_ descriptor: Descriptor, into body: (UnsafeRawBufferPointer) throws -> Void) throws {
         var verifier = BlobVerifier(expected: descriptor)
         do {
             try FileReader.forEachChunk(path: path(for: descriptor.digest)) { chunk in
                 try verifier.update(chunk)
-                progress(chunk.count)
+                try body(chunk)
             }
         } catch let error as OCIError where error.code == .notFound {
             throw OCIError(code: .notFound, reason: "blob \(descriptor.digest) is missing: \(error.reason)")

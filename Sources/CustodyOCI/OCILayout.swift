@@ -120,8 +120,8 @@ public struct OCILayoutSource: ImageSource {
         try files.blob(descriptor, limit: limit)
     }
 
-    public func verifyBlob(_ descriptor: Descriptor, progress: (Int) -> Void) async throws {
-        try files.verifyBlob(descriptor, progress: progress)
+    public func streamBlob(_ descriptor: Descriptor, into body: (UnsafeRawBufferPointer) throws -> Void) async throws {
+        try files.streamBlob(descriptor, into: body)
     }
 
     /// OCI layouts carry no signatures (as in containers/image).
