@@ -50,6 +50,10 @@ public enum CustodyEntry {
             return exit.rawValue
         case is CleanExit, is ValidationError:
             return reportUsage(error, console: console)
+        case _ where String(reflecting: type(of: error)).hasPrefix("ArgumentParser."):
+            // ArgumentParser's own parse errors and help requests (its `CommandError` is not public)
+            // can surface from `run()` of a command group; it words them and picks their status.
+            return reportUsage(error, console: console)
         default:
             // Everything else is a failure to evaluate: bad input, missing file, integrity failure.
             let message = String(describing: error).replacingOccurrences(of: "\n", with: " ")

@@ -24,6 +24,8 @@ struct InspectCommand: AsyncParsableCommand {
         let digest: Digest
         let size: Int64
         let mediaType: MediaType
+        let config: BlobEntry?
+        let layers: [BlobEntry]?
     }
 
     struct Report: Encodable {
@@ -53,13 +55,22 @@ struct InspectCommand: AsyncParsableCommand {
                 annotations: manifest.annotations
             )
         case .index(let index):
+            // Each platform manifest is read and checked against the index's descriptor.
+            var entries: [ManifestEntry] = []
+            for descriptor in index.manifests {
+                let child = try await source.manifest(for: descriptor)
+                var config: BlobEntry?, layers: [BlobEntry]?
+                if case .image(let manifest) = child.content {
+                    config = BlobEntry(manifest.config)
+                    layers = manifest.layers.map(BlobEntry.init)
+                }
+                entries.append(ManifestEntry(
+                    platform: descriptor.platform?.description ?? "unknown", digest: descriptor.digest, size: descriptor.size,
+                    mediaType: descriptor.mediaType, config: config, layers: layers))
+            }
             report = Report(
                 image: image.image, digest: root.digest, mediaType: root.mediaType, size: root.bytes.count,
-                platform: nil, created: nil, config: nil, layers: nil,
-                manifests: index.manifests.map {
-                    ManifestEntry(platform: $0.platform?.description ?? "unknown", digest: $0.digest, size: $0.size, mediaType: $0.mediaType)
-                },
-                annotations: index.annotations
+                platform: nil, created: nil, config: nil, layers: nil, manifests: entries, annotations: index.annotations
             )
         }
         switch output.output {
@@ -87,27 +98,34 @@ struct InspectCommand: AsyncParsableCommand {
         console.line("Size:        \(report.size) bytes")
         if let platform = report.platform { console.line("Platform:    \(platform)") }
         if let created = report.created { console.line("Created:     \(created) (unverified)") }
-        if let config = report.config {
-            console.line("Config:      \(config.digest) (\(config.size) bytes, \(config.mediaType))")
-        }
-        if let layers = report.layers {
-            let total = layers.reduce(Int64(0)) { $0 + $1.size }
-            console.line("Layers:      \(layers.count) (\(total) bytes)")
-            for (number, layer) in layers.enumerated() {
-                console.line("  \(number + 1)  \(layer.digest)  \(layer.size) bytes  \(layer.mediaType)")
-            }
-        }
+        if let config = report.config { console.line("Config:      \(describe(config))") }
+        if let layers = report.layers { printLayers(layers, indent: "") }
         if let manifests = report.manifests {
             console.line("Platforms:   \(manifests.count)")
-            let width = manifests.map(\.platform.count).max() ?? 0
             for entry in manifests {
-                let padded = entry.platform + String(repeating: " ", count: width - entry.platform.count)
-                console.line("  \(padded)  \(entry.digest)  \(entry.size) bytes  \(entry.mediaType)")
+                console.line("  \(entry.platform)  \(entry.digest)  \(entry.size) bytes  \(entry.mediaType)")
+                if let config = entry.config { console.line("    Config:    \(describe(config))") }
+                if let layers = entry.layers { printLayers(layers, indent: "    ") }
             }
         }
         if let annotations = report.annotations, !annotations.isEmpty {
             console.line("Annotations:")
             for key in annotations.keys.sorted() { console.line("  \(key)=\(annotations[key] ?? "")") }
+        }
+    }
+}
+
+extension InspectCommand {
+    private func describe(_ blob: BlobEntry) -> String {
+        "\(blob.digest) (\(blob.size) bytes, \(blob.mediaType))"
+    }
+
+    private func printLayers(_ layers: [BlobEntry], indent: String) {
+        let total = layers.reduce(Int64(0)) { $0 + $1.size }
+        let label = indent.isEmpty ? "Layers:     " : "Layers:   "
+        Console.current.line("\(indent)\(label) \(layers.count) (\(total) bytes)")
+        for (number, layer) in layers.enumerated() {
+            Console.current.line("\(indent)  \(number + 1)  \(layer.digest)  \(layer.size) bytes  \(layer.mediaType)")
         }
     }
 }

@@ -1,0 +1,128 @@
+import CustodyCLI
+import CustodyOCI
+import Foundation
+import Testing
+
+/// The command line run in-process, with output captured.
+@Suite("custody command line")
+struct CommandLineTests {
+    /// The sample image the README's main command inspects.
+    static let sample = "oci:" + URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Samples/hello").path + ":latest"
+
+    struct Outcome {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    func run(_ arguments: [String]) async -> Outcome {
+        let console = Console.capturing()
+        let status = await Console.$current.withValue(console) { await CustodyEntry.run(arguments) }
+        return Outcome(status: status, stdout: console.standardOutput, stderr: console.standardError)
+    }
+
+    /// The sample's index digest, computed here from the layout's files rather than by custody.
+    func sampleIndexDigest() throws -> String {
+        let layout = String(Self.sample.dropFirst(4).dropLast(7))
+        let index = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: layout + "/index.json"))) as? [String: Any]
+        let entry = try #require((index?["manifests"] as? [[String: Any]])?.first)
+        let digest = try #require(entry["digest"] as? String)
+        let hex = String(digest.dropFirst("sha256:".count))
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: layout + "/blobs/sha256/" + hex))
+        let recomputed = Digest.compute(Array(bytes)).description
+        #expect(recomputed == digest)
+        return recomputed
+    }
+
+    @Test("version prints the version, in text and JSON")
+    func version() async {
+        let text = await run(["version"])
+        #expect(text.status == 0)
+        #expect(text.stdout == "custody \(CustodyVersion.current)\n")
+        let json = await run(["version", "--output", "json"])
+        #expect(json.stdout == #"{"version":"\#(CustodyVersion.current)"}"# + "\n")
+    }
+
+    @Test("usage errors exit 64 with the reason on standard error", arguments: [
+        ["digest"],
+        ["digest", "oci:x", "--bogus"],
+        ["digest", "oci:x", "--output", "yaml"],
+        ["nosuchcommand"],
+        ["inspect"],
+    ])
+    func usageErrors(_ arguments: [String]) async {
+        let outcome = await run(arguments)
+        #expect(outcome.status == 64)
+        #expect(outcome.stdout.isEmpty)
+        #expect(!outcome.stderr.isEmpty)
+    }
+
+    @Test("help exits 0 and lists the subcommands")
+    func help() async {
+        let outcome = await run(["--help"])
+        #expect(outcome.status == 0)
+        for name in ["inspect", "digest", "version"] { #expect(outcome.stdout.contains(name)) }
+    }
+
+    @Test("bad input exits 2 with one line naming what failed", arguments: [
+        (["digest", "nosuchtransport:x"], "unknown transport"),
+        (["digest", "docker://busybox"], "not supported"),
+        (["digest", "oci:/nonexistent/custody-layout"], "/nonexistent/custody-layout"),
+        (["inspect", "dir:/nonexistent/custody-dir"], "/nonexistent/custody-dir"),
+        (["digest", "oci:/tmp:bad name"], "invalid image reference"),
+    ])
+    func badInput(_ arguments: [String], _ fragment: String) async {
+        let outcome = await run(arguments)
+        #expect(outcome.status == 2)
+        #expect(outcome.stdout.isEmpty)
+        #expect(outcome.stderr.hasPrefix("custody: error: "))
+        #expect(outcome.stderr.contains(fragment), "\(outcome.stderr)")
+        #expect(outcome.stderr.filter { $0 == "\n" }.count == 1, "one line: \(outcome.stderr)")
+    }
+
+    @Test("digest of the sample index: index digest first, then one line per platform")
+    func digestSample() async throws {
+        let outcome = await run(["digest", Self.sample])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let lines = outcome.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first == (try sampleIndexDigest()))
+        #expect(lines.count == 3)
+        #expect(lines.dropFirst().map { $0.split(separator: " ").first.map(String.init) } == ["linux/amd64", "linux/arm64/v8"])
+    }
+
+    @Test("digest --verify-blobs on a non-terminal prints no progress bar")
+    func verifyBlobsQuiet() async throws {
+        let outcome = await run(["digest", "--verify-blobs", "--output", "json", Self.sample])
+        #expect(outcome.status == 0)
+        #expect(outcome.stderr.isEmpty)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any])
+        let verified = try #require(object["verifiedBlobs"] as? [String: Any])
+        // Two configs and three distinct layers (the base layer is shared by both platforms).
+        #expect(verified["count"] as? Int == 5)
+        #expect(object["digest"] as? String == (try sampleIndexDigest()))
+    }
+
+    @Test("inspect --output json is one line of canonical JSON with sorted keys")
+    func inspectJSON() async throws {
+        let outcome = await run(["inspect", "--output", "json", Self.sample])
+        #expect(outcome.status == 0)
+        #expect(outcome.stdout.hasSuffix("}\n"))
+        #expect(outcome.stdout.filter { $0 == "\n" }.count == 1)
+        #expect(outcome.stdout.hasPrefix(#"{"digest":"sha256:"#))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any])
+        let manifests = try #require(object["manifests"] as? [[String: Any]])
+        #expect(manifests.map { $0["platform"] as? String } == ["linux/amd64", "linux/arm64/v8"])
+        #expect(manifests.allSatisfy { ($0["layers"] as? [Any])?.count == 2 && $0["config"] != nil })
+    }
+
+    @Test("inspect text output names media type, digest and platforms")
+    func inspectText() async throws {
+        let outcome = await run(["inspect", Self.sample])
+        #expect(outcome.status == 0)
+        #expect(outcome.stdout.contains("Media type:  application/vnd.oci.image.index.v1+json"))
+        #expect(outcome.stdout.contains("Digest:      \(try sampleIndexDigest())"))
+        #expect(outcome.stdout.contains("linux/arm64/v8"))
+    }
+}
