@@ -18,7 +18,7 @@ let upcoming: [SwiftSetting] = [
 
 let package = Package(
     name: "Custody",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "custody", targets: ["custody"]),
         .library(name: "CustodyJSON", targets: ["CustodyJSON"]),

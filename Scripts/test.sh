@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Scripts/test.sh — THE test command of the project. README and CI run exactly:
+#
+#     bash Scripts/test.sh [extra `swift test` arguments, e.g. --filter SkopeoInterop]
+#
+# 1. Installs the peer tools the tests use when they are missing (Debian 12, as root):
+#    umoci, skopeo, docker-registry, gnupg, openssl, hyperfine. `apt-get update` runs once, and
+#    only when something is missing. While installing, service starts are blocked with a
+#    temporary /usr/sbin/policy-rc.d (exit 101), because docker-registry's post-install script
+#    would otherwise start a system registry on :5000. Tests start their own registry instead.
+# 2. Runs `swift test "$@"` from the repository root and exits with its status.
+#
+# Under CI (CI=true) tests that need a peer tool fail instead of skipping when it is missing.
+set -euo pipefail
+
+# Debian package -> a command it provides (used to decide whether the package is present).
+PACKAGES=(
+  "umoci:umoci"
+  "skopeo:skopeo"
+  "docker-registry:docker-registry"
+  "gnupg:gpg"
+  "openssl:openssl"
+  "hyperfine:hyperfine"
+)
+
+install_missing_packages() {
+  local missing=() entry pkg cmd
+  for entry in "${PACKAGES[@]}"; do
+    pkg=${entry%%:*}
+    cmd=${entry#*:}
+    command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  [[ ${#missing[@]} -eq 0 ]] && return 0
+
+  echo "test.sh: installing missing packages: ${missing[*]}" >&2
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "test.sh: error: must run as root to install ${missing[*]} (or install them first)" >&2
+    exit 1
+  fi
+  command -v apt-get >/dev/null 2>&1 || {
+    echo "test.sh: error: apt-get not found; install ${missing[*]} by hand" >&2
+    exit 1
+  }
+
+  # Block service starts during installation, but never replace an existing policy-rc.d.
+  local policy=/usr/sbin/policy-rc.d created_policy=0
+  if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\n# temporary, created by Scripts/test.sh\nexit 101\n' >"$policy"
+    chmod 0755 "$policy"
+    created_policy=1
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
+
+  local status=0
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q || status=$?
+  if [[ $status -eq 0 ]]; then
+    apt-get install -y -q --no-install-recommends "${missing[@]}" || status=$?
+  fi
+
+  if [[ $created_policy -eq 1 ]]; then
+    rm -f "$policy"
+    trap - EXIT
+  fi
+  if [[ $status -ne 0 ]]; then
+    echo "test.sh: error: apt-get failed (status $status) installing: ${missing[*]}" >&2
+    exit 1
+  fi
+
+  # Fail loudly if a package installed but its command is still not on PATH.
+  for entry in "${PACKAGES[@]}"; do
+    cmd=${entry#*:}
+    command -v "$cmd" >/dev/null 2>&1 || {
+      echo "test.sh: error: '$cmd' still missing after installing ${entry%%:*}" >&2
+      exit 1
+    }
+  done
+}
+
+install_missing_packages
+
+# Run from the repository root (this script lives in <root>/Scripts).
+cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.."
+
+# `exec` hands the exit status of `swift test` straight back to the caller.
+exec swift test "$@"
