@@ -35,21 +35,21 @@ public struct CanonicalJSONEncoder: Sendable {
     /// Serializes a value tree canonically.
     public static func serialize(_ value: JSONValue) throws(JSONError) -> [UInt8] {
         var out: [UInt8] = []
-        write(value, to: &out)
+        try write(value, to: &out, path: "(root)")
         return out
     }
 
-    private static func write(_ value: JSONValue, to out: inout [UInt8]) {
+    private static func write(_ value: JSONValue, to out: inout [UInt8], path: String) throws(JSONError) {
         switch value {
         case .null: out += Array("null".utf8)
         case .bool(let b): out += Array((b ? "true" : "false").utf8)
-        case .number(let n): out += Array(canonicalNumber(n).utf8)
+        case .number(let n): out += Array(try canonicalNumber(n, path: path).utf8)
         case .string(let s): writeString(s, to: &out)
         case .array(let elements):
             out.append(UInt8(ascii: "["))
             for (i, element) in elements.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
-                write(element, to: &out)
+                try write(element, to: &out, path: JSONPath.appending(path, index: i))
             }
             out.append(UInt8(ascii: "]"))
         case .object(let object):
@@ -59,17 +59,19 @@ public struct CanonicalJSONEncoder: Sendable {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
                 writeString(member.key, to: &out)
                 out.append(UInt8(ascii: ":"))
-                write(member.value, to: &out)
+                try write(member.value, to: &out, path: JSONPath.appending(path, key: member.key))
             }
             out.append(UInt8(ascii: "}"))
         }
     }
 
     /// Integers keep their literal; other numbers are rewritten in ECMAScript form (RFC 8785 §3.2.2.3).
-    private static func canonicalNumber(_ n: JSONNumber) -> String {
-        if n.isIntegerLiteral, let i = n.int64, abs(i) < (1 << 53) { return String(i) }
-        if let d = n.double { return ECMAScriptNumber.format(d) }
-        return n.literal
+    private static func canonicalNumber(_ n: JSONNumber, path: String) throws(JSONError) -> String {
+        if n.isIntegerLiteral, let i = n.int64, i.magnitude < (1 << 53) { return String(i) }
+        guard let d = n.double else {
+            throw JSONError(code: .unencodable, path: path, reason: "number \(n.literal.prefix(64)) is outside the range of an IEEE 754 double")
+        }
+        return ECMAScriptNumber.format(d)
     }
 
     private static func writeString(_ s: String, to out: inout [UInt8]) {
@@ -213,12 +215,24 @@ private struct UnkeyedEncoder: UnkeyedEncodingContainer {
     }
 
     mutating func encodeNil() throws { append().content = .value(.null) }
-    mutating func encode<T: Encodable>(_ value: T) throws { try store(value, into: append(), codingPath: codingPath) }
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
-        TreeEncoder(node: append(), codingPath: codingPath).container(keyedBy: keyType)
+    private var elementPath: [any CodingKey] { codingPath + [JSONIndexKey(count)] }
+
+    mutating func encode<T: Encodable>(_ value: T) throws {
+        let path = elementPath
+        try store(value, into: append(), codingPath: path)
     }
-    mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer { TreeEncoder(node: append(), codingPath: codingPath).unkeyedContainer() }
-    mutating func superEncoder() -> any Encoder { TreeEncoder(node: append(), codingPath: codingPath) }
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
+        let path = elementPath
+        return TreeEncoder(node: append(), codingPath: path).container(keyedBy: keyType)
+    }
+    mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
+        let path = elementPath
+        return TreeEncoder(node: append(), codingPath: path).unkeyedContainer()
+    }
+    mutating func superEncoder() -> any Encoder {
+        let path = elementPath
+        return TreeEncoder(node: append(), codingPath: path)
+    }
 }
 
 private struct SingleEncoder: SingleValueEncodingContainer {

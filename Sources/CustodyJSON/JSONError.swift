@@ -64,13 +64,25 @@ public struct JSONError: Error, Sendable, Hashable, CustomStringConvertible {
     public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 }
 
+/// The coding key of an array element.
+struct JSONIndexKey: CodingKey {
+    var stringValue: String
+    var intValue: Int?
+    init(_ index: Int) {
+        self.stringValue = "Index \(index)"
+        self.intValue = index
+    }
+    init?(stringValue: String) { return nil }
+    init?(intValue: Int) { self.init(intValue) }
+}
+
 /// Builds the printable path of a value from its coding path.
 enum JSONPath {
     static func render(_ components: [any CodingKey]) -> String {
         if components.isEmpty { return "(root)" }
         var out = ""
         for key in components {
-            if let index = key.intValue, key.stringValue == "Index \(index)" || key.stringValue == String(index) {
+            if let index = (key as? JSONIndexKey)?.intValue {
                 out += "[\(index)]"
             } else if isIdentifier(key.stringValue) {
                 out += out.isEmpty ? key.stringValue : "." + key.stringValue

@@ -60,10 +60,14 @@ public struct JSONNumber: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// A JSON object: its members in document order, with unique keys.
+///
+/// Keys are compared by their exact Unicode scalars, not by Swift's canonical equivalence:
+/// `"\u00e9"` and `"e\u0301"` are two different keys, and `"\u212a"` (KELVIN SIGN) is not `"K"`,
+/// as in Go's encoding/json and every other JSON implementation a signature may be checked with.
 public struct JSONObject: Hashable, Sendable, Sequence {
     /// The members in document order.
     public private(set) var members: [(key: String, value: JSONValue)]
-    private var index: [String: Int]
+    private var index: [ExactKey: Int]
 
     /// An empty object.
     public init() {
@@ -80,15 +84,15 @@ public struct JSONObject: Hashable, Sendable, Sequence {
     /// Adds a member; returns `false` (and changes nothing) when the key is already present.
     @discardableResult
     public mutating func insert(_ key: String, _ value: JSONValue) -> Bool {
-        guard index[key] == nil else { return false }
-        index[key] = members.count
+        guard index[ExactKey(key)] == nil else { return false }
+        index[ExactKey(key)] = members.count
         members.append((key, value))
         return true
     }
 
     /// The value for `key`, if present.
     public subscript(key: String) -> JSONValue? {
-        index[key].map { members[$0].value }
+        index[ExactKey(key)].map { members[$0].value }
     }
 
     /// The keys in document order.
@@ -101,11 +105,20 @@ public struct JSONObject: Hashable, Sendable, Sequence {
 
     public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
         lhs.members.count == rhs.members.count
-            && lhs.members.allSatisfy { member in rhs[member.key] == member.value }
+            && lhs.members.allSatisfy { member in rhs[member.key].map { $0 == member.value } ?? false }
     }
 
     public func hash(into hasher: inout Hasher) {
         hasher.combine(members.count)
-        for key in keys.sorted() { hasher.combine(key); hasher.combine(self[key]) }
+        for key in keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+            hasher.combine(ExactKey(key))
+            hasher.combine(self[key])
+        }
     }
+}
+
+/// A string compared and hashed by its exact UTF-8 bytes (no Unicode normalisation).
+struct ExactKey: Hashable, Sendable {
+    let bytes: [UInt8]
+    init(_ string: String) { bytes = Array(string.utf8) }
 }

@@ -15,6 +15,11 @@ public protocol UnknownJSONKeysIgnored: CodingKey {}
 /// - a number that does not fit the requested type exactly (`1.5` or `1e3` for an `Int`).
 ///
 /// A type can decode ``JSONValue`` members to keep part of a document uninterpreted.
+///
+/// - Warning: a key counts as read once any decoding step asked for it, including an attempt
+///   that later failed. A type that tries one shape with `try?` and falls back to another should
+///   decode a ``JSONValue`` and dispatch on it instead, so that the fallback's unknown keys are
+///   still found.
 public struct StrictJSONDecoder: Sendable {
     /// What to do with object members that no decoding step read.
     public enum UnknownKeyPolicy: Sendable, Hashable {
@@ -78,54 +83,68 @@ extension JSONError {
     }
 }
 
+/// Where an object sits in the document: the exact keys and indices that lead to it.
+private enum PathStep: Hashable {
+    case key(ExactKey)
+    case index(Int)
+}
+
 /// Records which members of which objects were read, to find unknown members afterwards.
 private final class ConsumptionTracker {
     struct Entry {
         var object: JSONObject
         var path: String
-        var consumed: Set<String> = []
+        var consumed: Set<ExactKey> = []
         var ignoresUnknown = false
     }
 
     let policy: StrictJSONDecoder.UnknownKeyPolicy
-    var entries: [String: Entry] = [:]
-    var order: [String] = []
+    var entries: [[PathStep]: Entry] = [:]
+    var order: [[PathStep]] = []
 
     init(policy: StrictJSONDecoder.UnknownKeyPolicy) { self.policy = policy }
 
-    func register(_ object: JSONObject, path: String, ignoresUnknown: Bool) {
-        if entries[path] == nil {
-            entries[path] = Entry(object: object, path: path)
-            order.append(path)
+    static func identity(_ codingPath: [any CodingKey]) -> [PathStep] {
+        codingPath.map { key in
+            if let index = (key as? JSONIndexKey)?.intValue { return .index(index) }
+            return .key(ExactKey(key.stringValue))
         }
-        if ignoresUnknown { entries[path]?.ignoresUnknown = true }
     }
 
-    func consume(_ key: String, at path: String) { entries[path]?.consumed.insert(key) }
+    func register(_ object: JSONObject, at codingPath: [any CodingKey], ignoresUnknown: Bool) {
+        let id = ConsumptionTracker.identity(codingPath)
+        if entries[id] == nil {
+            entries[id] = Entry(object: object, path: JSONPath.render(codingPath))
+            order.append(id)
+        }
+        if ignoresUnknown { entries[id]?.ignoresUnknown = true }
+    }
 
-    func consumeAll(at path: String) {
-        guard let keys = entries[path]?.object.keys else { return }
-        entries[path]?.consumed.formUnion(keys)
+    func consume(_ key: String, at codingPath: [any CodingKey]) {
+        entries[ConsumptionTracker.identity(codingPath)]?.consumed.insert(ExactKey(key))
+    }
+
+    func consumeAll(at codingPath: [any CodingKey]) {
+        let id = ConsumptionTracker.identity(codingPath)
+        guard let keys = entries[id]?.object.keys else { return }
+        entries[id]?.consumed.formUnion(keys.map(ExactKey.init))
     }
 
     func checkAllConsumed() throws(JSONError) {
         guard policy == .reject else { return }
-        for path in order {
-            guard let entry = entries[path], !entry.ignoresUnknown else { continue }
-            for key in entry.object.keys where !entry.consumed.contains(key) {
-                throw JSONError(code: .unknownKey, path: JSONPath.appending(path, key: key), reason: "unknown key \"\(key)\"")
+        for id in order {
+            guard let entry = entries[id], !entry.ignoresUnknown else { continue }
+            for key in entry.object.keys where !entry.consumed.contains(ExactKey(key)) {
+                throw JSONError(code: .unknownKey, path: JSONPath.appending(entry.path, key: key), reason: "unknown key \"\(key)\"")
             }
         }
     }
 }
 
-private struct IndexKey: CodingKey {
-    var stringValue: String
-    var intValue: Int?
-    init(_ index: Int) { self.stringValue = "Index \(index)"; self.intValue = index }
-    init?(stringValue: String) { return nil }
-    init?(intValue: Int) { self.init(intValue) }
-}
+/// Types for which JSON `null` is a value: `Optional` (null is `nil`) and ``JSONValue``.
+protocol JSONNullAccepting {}
+extension Optional: JSONNullAccepting {}
+extension JSONValue: JSONNullAccepting {}
 
 private struct ValueDecoder: Decoder {
     let value: JSONValue
@@ -146,7 +165,7 @@ private struct ValueDecoder: Decoder {
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         guard case .object(let object) = value else { throw mismatch("object") }
-        tracker.register(object, path: path, ignoresUnknown: Key.self is any UnknownJSONKeysIgnored.Type)
+        tracker.register(object, at: codingPath, ignoresUnknown: Key.self is any UnknownJSONKeysIgnored.Type)
         return KeyedDecodingContainer(KeyedContainer<Key>(object: object, decoder: self))
     }
 
@@ -197,14 +216,14 @@ private struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     var codingPath: [any CodingKey] { decoder.codingPath }
     var allKeys: [Key] {
-        decoder.tracker.consumeAll(at: decoder.path)
+        decoder.tracker.consumeAll(at: decoder.codingPath)
         return object.keys.compactMap { Key(stringValue: $0) }
     }
 
     func contains(_ key: Key) -> Bool { object[key.stringValue] != nil }
 
     private func member(_ key: Key) throws -> ValueDecoder {
-        decoder.tracker.consume(key.stringValue, at: decoder.path)
+        decoder.tracker.consume(key.stringValue, at: decoder.codingPath)
         guard let value = object[key.stringValue] else {
             throw JSONError(code: .missingKey, path: JSONPath.render(codingPath + [key]), reason: "required key \"\(key.stringValue)\" is missing")
         }
@@ -217,7 +236,7 @@ private struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
         let child = try member(key)
-        if child.value == .null, !(type == JSONValue.self) {
+        if child.value == .null, !(type is any JSONNullAccepting.Type) {
             throw JSONError(code: .typeMismatch, path: child.path, reason: "null is not allowed here")
         }
         return try child.decodeValue(type)
@@ -264,7 +283,7 @@ private struct UnkeyedContainer: UnkeyedDecodingContainer {
             throw JSONError(code: .invalidValue, path: decoder.path, reason: "array has only \(elements.count) elements")
         }
         defer { currentIndex += 1 }
-        return decoder.child(elements[currentIndex], key: IndexKey(currentIndex))
+        return decoder.child(elements[currentIndex], key: JSONIndexKey(currentIndex))
     }
 
     mutating func decodeNil() throws -> Bool {
@@ -275,7 +294,7 @@ private struct UnkeyedContainer: UnkeyedDecodingContainer {
 
     mutating func decode<T: Decodable>(_ type: T.Type) throws -> T {
         let child = try next()
-        if child.value == .null, !(type == JSONValue.self) {
+        if child.value == .null, !(type is any JSONNullAccepting.Type) {
             throw JSONError(code: .typeMismatch, path: child.path, reason: "null is not allowed here")
         }
         return try child.decodeValue(type)
@@ -298,7 +317,11 @@ private struct SingleContainer: SingleValueDecodingContainer {
     func decode(_ type: Bool.Type) throws -> Bool { try decoder.decodeBool() }
     func decode(_ type: String.Type) throws -> String { try decoder.decodeString() }
     func decode(_ type: Double.Type) throws -> Double { try decoder.decodeDouble() }
-    func decode(_ type: Float.Type) throws -> Float { Float(try decoder.decodeDouble()) }
+    func decode(_ type: Float.Type) throws -> Float {
+        let value = Float(try decoder.decodeDouble())
+        guard value.isFinite else { throw JSONError(code: .typeMismatch, path: decoder.path, reason: "number does not fit Float") }
+        return value
+    }
     func decode(_ type: Int.Type) throws -> Int { try decoder.decodeInteger(type) }
     func decode(_ type: Int8.Type) throws -> Int8 { try decoder.decodeInteger(type) }
     func decode(_ type: Int16.Type) throws -> Int16 { try decoder.decodeInteger(type) }
