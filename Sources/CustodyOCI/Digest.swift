@@ -29,6 +29,7 @@ public struct Digest: Sendable, Hashable, CustomStringConvertible, Comparable {
         guard let colon = string.utf8.firstIndex(of: UInt8(ascii: ":")) else { throw .invalidFormat }
         let name = String(string[..<colon])
         let hex = String(string[string.index(after: colon)...])
+        guard !name.isEmpty, !hex.isEmpty else { throw .invalidFormat }
         guard let algorithm = Algorithm(rawValue: name) else {
             // go-digest's rule: a well-formed but unknown algorithm is "unsupported", anything else "invalid".
             let encodedIsWellFormed = !hex.isEmpty && hex.utf8.allSatisfy {

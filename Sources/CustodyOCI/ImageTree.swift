@@ -62,10 +62,16 @@ public struct ImageTree: Sendable {
         return result
     }
 
-    /// Every blob (configs and layers) the tree references, each once, in first-seen order.
+    /// Every blob (configs and layers) the tree references, in first-seen order. A blob named by
+    /// several manifests appears once per distinct (digest, size) pair, so that a manifest that
+    /// states a wrong size for a shared blob is still checked.
     public var blobs: [Descriptor] {
-        var seen: Set<Digest> = []
-        return imageManifests.flatMap(\.manifest.blobs).filter { seen.insert($0.digest).inserted }
+        struct Identity: Hashable {
+            let digest: Digest
+            let size: Int64
+        }
+        var seen: Set<Identity> = []
+        return imageManifests.flatMap(\.manifest.blobs).filter { seen.insert(Identity(digest: $0.digest, size: $0.size)).inserted }
     }
 
     /// Reads every blob to the end and checks it against its descriptor.

@@ -35,7 +35,9 @@ public struct OCILayout: Sendable {
         }
         let marker: Marker
         do {
-            marker = try StrictJSONDecoder().decode(Marker.self, from: markerBytes)
+            // The image-layout spec lets the marker carry additional fields; duplicates and other
+            // syntax errors are still refused.
+            marker = try StrictJSONDecoder(unknownKeys: .ignore).decode(Marker.self, from: markerBytes)
         } catch {
             throw OCIError(code: .invalidManifest, reason: "\(markerPath): \(error)")
         }
@@ -68,7 +70,7 @@ public struct OCILayout: Sendable {
             }
             return index.manifests[0]
         case .index(let position):
-            guard position < index.manifests.count else {
+            guard position >= 0, position < index.manifests.count else {
                 throw OCIError(code: .imageNotFound, reason: "index \(position) is too large, only \(index.manifests.count) entries available in \(indexPath)")
             }
             return index.manifests[position]
