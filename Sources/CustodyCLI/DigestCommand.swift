@@ -22,12 +22,6 @@ struct DigestCommand: AsyncParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
-    struct PlatformEntry: Encodable {
-        let platform: String
-        let digest: Digest
-        let mediaType: MediaType
-    }
-
     struct BlobCount: Encodable {
         let count: Int
         let bytes: Int64
@@ -46,9 +40,7 @@ struct DigestCommand: AsyncParsableCommand {
         let root = try await source.rootManifest()
         var entries: [PlatformEntry] = []
         if case .index(let index) = root.content {
-            entries = index.manifests.map {
-                PlatformEntry(platform: $0.platform?.description ?? "unknown", digest: $0.digest, mediaType: $0.mediaType)
-            }
+            entries = index.manifests.map(PlatformEntry.init)
         }
         var verified: BlobCount?
         if verifyBlobs {

@@ -13,21 +13,6 @@ struct InspectCommand: AsyncParsableCommand {
     @OptionGroup var image: ImageOptions
     @OptionGroup var output: OutputOptions
 
-    struct BlobEntry: Encodable {
-        let digest: Digest
-        let size: Int64
-        let mediaType: MediaType
-    }
-
-    struct ManifestEntry: Encodable {
-        let platform: String
-        let digest: Digest
-        let size: Int64
-        let mediaType: MediaType
-        let config: BlobEntry?
-        let layers: [BlobEntry]?
-    }
-
     struct Report: Encodable {
         let image: String
         let digest: Digest
@@ -37,7 +22,7 @@ struct InspectCommand: AsyncParsableCommand {
         let created: String?
         let config: BlobEntry?
         let layers: [BlobEntry]?
-        let manifests: [ManifestEntry]?
+        let manifests: [PlatformEntry]?
         let annotations: [String: String]?
     }
 
@@ -56,17 +41,14 @@ struct InspectCommand: AsyncParsableCommand {
             )
         case .index(let index):
             // Each platform manifest is read and checked against the index's descriptor.
-            var entries: [ManifestEntry] = []
+            var entries: [PlatformEntry] = []
             for descriptor in index.manifests {
-                let child = try await source.manifest(for: descriptor)
-                var config: BlobEntry?, layers: [BlobEntry]?
-                if case .image(let manifest) = child.content {
-                    config = BlobEntry(manifest.config)
-                    layers = manifest.layers.map(BlobEntry.init)
+                var entry = PlatformEntry(descriptor)
+                if case .image(let manifest) = try await source.manifest(for: descriptor).content {
+                    entry.config = BlobEntry(manifest.config)
+                    entry.layers = manifest.layers.map(BlobEntry.init)
                 }
-                entries.append(ManifestEntry(
-                    platform: descriptor.platform?.description ?? "unknown", digest: descriptor.digest, size: descriptor.size,
-                    mediaType: descriptor.mediaType, config: config, layers: layers))
+                entries.append(entry)
             }
             report = Report(
                 image: image.image, digest: root.digest, mediaType: root.mediaType, size: root.bytes.count,
@@ -127,11 +109,5 @@ extension InspectCommand {
         for (number, layer) in layers.enumerated() {
             Console.current.line("\(indent)  \(number + 1)  \(layer.digest)  \(layer.size) bytes  \(layer.mediaType)")
         }
-    }
-}
-
-extension InspectCommand.BlobEntry {
-    init(_ descriptor: Descriptor) {
-        self.init(digest: descriptor.digest, size: descriptor.size, mediaType: descriptor.mediaType)
     }
 }
