@@ -5,7 +5,12 @@
 // Dependency rules (DESIGN.md, "Architecture"); review every change to this file:
 // - CustodyJSON    -> nothing (strict JSON reader and canonical writer; the bottom layer)
 // - CustodyOCI     -> CustodyJSON, Crypto (hashing only)
-// - CustodyFormats -> CustodyOCI, CustodyJSON (arrives with the simple-signing claim)
+// - CustodyFormats -> CustodyOCI, CustodyJSON (simple-signing claims; later envelopes, bundles)
+// - CustodyOpenPGP -> Crypto, _CryptoExtras, CZlib (the system zlib; the RFC 9580 subset simple signing needs)
+// - CustodyRegistry -> CustodyOCI, AsyncHTTPClient (the only networked core target)
+// - CustodyStores  -> CustodyOCI, CustodyRegistry, Yams (where signatures live: lookaside, dir:, registries.d)
+// - CustodyVerify  -> the core targets above (checks signatures)
+// - CustodySign    -> the core targets above (makes and publishes signatures)
 // - CustodyCLI     -> the core targets plus ArgumentParser
 // - custody        -> CustodyCLI only; it holds `@main` and nothing else
 // Core targets never import Hummingbird, NIO, ArgumentParser or Logging.
@@ -23,10 +28,17 @@ let package = Package(
         .executable(name: "custody", targets: ["custody"]),
         .library(name: "CustodyJSON", targets: ["CustodyJSON"]),
         .library(name: "CustodyOCI", targets: ["CustodyOCI"]),
+        .library(name: "CustodyFormats", targets: ["CustodyFormats"]),
+        .library(name: "CustodyOpenPGP", targets: ["CustodyOpenPGP"]),
+        .library(name: "CustodyStores", targets: ["CustodyStores"]),
+        .library(name: "CustodyVerify", targets: ["CustodyVerify"]),
+        .library(name: "CustodySign", targets: ["CustodySign"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         .target(name: "CustodyJSON", swiftSettings: upcoming),
@@ -35,10 +47,42 @@ let package = Package(
             dependencies: ["CustodyJSON", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: upcoming
         ),
+        .target(name: "CustodyFormats", dependencies: ["CustodyOCI", "CustodyJSON"], swiftSettings: upcoming),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .target(
+            name: "CustodyOpenPGP",
+            dependencies: [
+                "CZlib",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .target(
+            name: "CustodyRegistry",
+            dependencies: ["CustodyOCI", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            swiftSettings: upcoming
+        ),
+        .target(
+            name: "CustodyStores",
+            dependencies: ["CustodyOCI", "CustodyRegistry", .product(name: "Yams", package: "Yams")],
+            swiftSettings: upcoming
+        ),
+        .target(
+            name: "CustodyVerify",
+            dependencies: ["CustodyOCI", "CustodyFormats", "CustodyOpenPGP", "CustodyStores"],
+            swiftSettings: upcoming
+        ),
+        .target(
+            name: "CustodySign",
+            dependencies: ["CustodyOCI", "CustodyFormats", "CustodyOpenPGP", "CustodyStores"],
+            swiftSettings: upcoming
+        ),
         .target(
             name: "CustodyCLI",
             dependencies: [
-                "CustodyOCI", "CustodyJSON",
+                "CustodyOCI", "CustodyJSON", "CustodyFormats", "CustodyOpenPGP", "CustodyStores", "CustodyRegistry",
+                "CustodyVerify", "CustodySign",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: upcoming
@@ -53,6 +97,22 @@ let package = Package(
         .testTarget(
             name: "CustodyOCITests", dependencies: ["CustodyOCI", "CustodyTestSupport"],
             resources: [.copy("Vectors")], swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "CustodyFormatsTests", dependencies: ["CustodyFormats", "CustodyJSON", "CustodyOCI"], swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "CustodyOpenPGPTests", dependencies: ["CustodyOpenPGP", "CustodyTestSupport"],
+            resources: [.copy("Vectors")], swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "CustodyStoresTests", dependencies: ["CustodyStores", "CustodyRegistry", "CustodyOCI", "CustodyTestSupport"],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "CustodyVerifyTests",
+            dependencies: ["CustodyVerify", "CustodySign", "CustodyOpenPGP", "CustodyFormats", "CustodyStores", "CustodyOCI", "CustodyTestSupport"],
+            swiftSettings: upcoming
         ),
         .testTarget(
             name: "CustodyCLITests", dependencies: ["CustodyCLI", "CustodyOCI", "CustodyTestSupport", "custody"],

@@ -48,6 +48,9 @@ public enum CustodyEntry {
         switch error {
         case let exit as ExitCode:
             return exit.rawValue
+        case let denied as CommandDenied:
+            console.errorLine("custody: denied: \(denied.reason.replacingOccurrences(of: "\n", with: " "))")
+            return ExitStatus.denied.rawValue
         case is CleanExit, is ValidationError:
             return reportUsage(error, console: console)
         case _ where String(reflecting: type(of: error)).hasPrefix("ArgumentParser."):

@@ -1,0 +1,64 @@
+import CustodyFormats
+import CustodyOCI
+import CustodyOpenPGP
+import CustodyStores
+import Foundation
+
+/// Makes simple signatures: a ``SimpleSigningClaim`` signed as an OpenPGP message, byte for byte
+/// what `skopeo standalone-sign` and `skopeo copy --sign-by` produce for the same key and time.
+public struct SimpleSigner: Sendable {
+    /// The signing key.
+    public let key: OpenPGPSecretKey
+    /// The `optional.creator` value written into every claim.
+    public let creator: String
+
+    /// Makes a signer.
+    public init(key: OpenPGPSecretKey, creator: String) {
+        self.key = key
+        self.creator = creator
+    }
+
+    /// Signs one manifest digest for one identity.
+    /// - Parameters:
+    ///   - identity: written verbatim into the claim (callers normalise it first when they want the
+    ///     fully expanded form containers/image writes on copy).
+    ///   - date: the signing time (`optional.timestamp` and the OpenPGP creation time).
+    public func sign(manifestDigest: Digest, identity: String, at date: Date = Date()) throws -> [UInt8] {
+        let claim = SimpleSigningClaim(
+            dockerReference: identity, manifestDigest: manifestDigest, creator: creator,
+            timestamp: Int64(date.timeIntervalSince1970.rounded(.down)))
+        return try key.signMessage(try claim.encoded(), at: date)
+    }
+
+    /// What ``signImage(_:identity:store:at:)`` wrote for one manifest.
+    public struct Written: Sendable {
+        /// The signed manifest digest.
+        public let manifestDigest: Digest
+        /// The platform, for a manifest inside an index.
+        public let platform: Platform?
+        /// Where the signature was stored.
+        public let location: String
+    }
+
+    /// Signs an image and stores the signatures: for an index, the index and every platform
+    /// manifest, all with the same identity (as `skopeo copy --all --sign-by`).
+    /// - Returns: one entry per signature written, root first.
+    public func signImage(_ source: any ImageSource, identity: ImageReference, store: any SignatureStore, at date: Date = Date()) async throws -> [Written] {
+        let root = try await source.rootManifest()
+        var targets: [(Digest, Platform?)] = [(root.digest, nil)]
+        if case .index(let index) = root.content {
+            for entry in index.manifests {
+                // Each instance is read and checked against the index before it is signed.
+                let instance = try await source.manifest(for: entry)
+                targets.append((instance.digest, entry.platform))
+            }
+        }
+        var written: [Written] = []
+        for (digest, platform) in targets {
+            let blob = try sign(manifestDigest: digest, identity: identity.description, at: date)
+            let location = try await store.append(blob, for: digest, reference: identity)
+            written.append(Written(manifestDigest: digest, platform: platform, location: location))
+        }
+        return written
+    }
+}
