@@ -18,7 +18,7 @@ struct StandaloneVerifyCommand: AsyncParsableCommand {
 
     @Argument(help: "The manifest file.") var manifest: String
     @Argument(help: "The expected image identity.") var reference: String
-    @Argument(help: "The expected signer's primary fingerprint, or `any`.") var fingerprint: String
+    @Argument(help: "The expected signer's fingerprint (primary key, or the signing subkey's own), or `any`.") var fingerprint: String
     @Argument(help: "The signature file.") var signature: String
     @Option(name: .customLong("public-key-file"), help: "A public key file (repeatable).") var publicKeyFiles: [String] = []
 

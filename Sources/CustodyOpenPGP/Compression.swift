@@ -40,10 +40,13 @@ enum Deflate {
         guard output.count <= limit else {
             throw OpenPGPError(.tooLarge, "compressed data expands to more than \(limit) bytes")
         }
-        // GnuPG's raw-deflate stream may end without a final block marker being followed by more
-        // input; Z_STREAM_END is required for zlib, and accepted or Z_BUF_ERROR at end of input for ZIP.
-        guard status == Z_STREAM_END || (algorithm == .zip && status == Z_BUF_ERROR && stream.avail_in == 0 && !output.isEmpty) else {
-            throw OpenPGPError(.compression, "compressed data is corrupt (zlib status \(status))")
+        switch status {
+        case Z_STREAM_END:
+            break
+        case Z_OK, Z_BUF_ERROR:
+            throw .malformed("compressed data is truncated")
+        default:
+            throw .malformed("compressed data is corrupt (zlib error \(status))")
         }
         guard stream.avail_in == 0 else {
             throw .malformed("data follows the end of the compressed stream")

@@ -51,7 +51,7 @@ public struct OpenPGPKey: Sendable {
         let primaryState = try primaryState()
         if primaryState.isRevoked { throw OpenPGPError(.keyRevoked, "key \(fingerprint) is revoked") }
         if let expiry = primaryState.expiry(of: primary), now >= expiry {
-            throw OpenPGPError(.keyExpired, "key \(fingerprint) expired")
+            throw OpenPGPError(.keyExpired, "key \(fingerprint) expired (key expired)")
         }
         let state = try subkeyState(subkey)
         try state.check(key: subkey.key, now: now, role: "signing subkey \(subkey.key.fingerprint) of key \(fingerprint)")
@@ -71,7 +71,7 @@ public struct OpenPGPKey: Sendable {
 
         func check(key: PublicKeyPacket, now: UInt32, role: String) throws(OpenPGPError) {
             if isRevoked { throw OpenPGPError(.keyRevoked, "\(role) is revoked") }
-            if let expiry = expiry(of: key), now >= expiry { throw OpenPGPError(.keyExpired, "\(role) key expired") }
+            if let expiry = expiry(of: key), now >= expiry { throw OpenPGPError(.keyExpired, "\(role) expired (key expired)") }
             if let flags = keyFlags, flags & 0x02 == 0 {
                 throw OpenPGPError(.keyNotUsable, "\(role) is not allowed to make signatures (key flags)")
             }

@@ -41,7 +41,7 @@ public enum OpenPGPMessage {
         let nowSeconds = UInt32(clamping: Int64(now.timeIntervalSince1970.rounded(.down)))
         guard let signer = try keyring.signingKey(for: issuer, at: nowSeconds) else {
             let named = signature.issuerFingerprint?.description ?? issuer.description
-            throw OpenPGPError(.untrustedKey, "signed by key \(named), which is not among the trusted keys")
+            throw OpenPGPError(.untrustedKey, "signed by key \(named), which is not trusted: it is not among the trusted keys")
         }
         var data = parts.literal
         if signature.type == SignatureType.textDocument.rawValue { data = canonicalizeLineEndings(data) }

@@ -67,7 +67,8 @@ public enum IdentityRequirement: Sendable, Hashable {
 public struct SimpleSigningVerifier: Sendable {
     /// The keys whose signatures are considered.
     public let keyring: OpenPGPKeyring
-    /// The primary fingerprints accepted as signers; nil accepts every key of the keyring.
+    /// The fingerprints accepted as signers (a primary key's, or a signing subkey's own); nil
+    /// accepts every key of the keyring.
     public let acceptedSigners: Set<Fingerprint>?
     /// The time expirations are checked at.
     public let now: Date
@@ -87,7 +88,7 @@ public struct SimpleSigningVerifier: Sendable {
         } catch {
             return .rejected(SignatureRejection(check: .openPGP, code: error.code.rawValue, reason: error.reason))
         }
-        if let acceptedSigners, !acceptedSigners.contains(message.signerFingerprint) {
+        if let acceptedSigners, !acceptedSigners.contains(message.signerFingerprint), !acceptedSigners.contains(message.signingKeyFingerprint) {
             return .rejected(SignatureRejection(
                 check: .signer, code: SimpleSigningError.Code.signerMismatch.rawValue,
                 reason: "signed by key \(message.signerFingerprint), which is not trusted here (expected \(acceptedSigners.map(\.description).sorted().joined(separator: ", ")))"))
