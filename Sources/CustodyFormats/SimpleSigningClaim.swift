@@ -5,8 +5,9 @@ import CustodyOCI
 /// it binds an image identity (a Docker reference) to a manifest digest.
 ///
 /// ``encoded()`` gives exactly the bytes containers/image writes for the same values: keys sorted,
-/// no whitespace, `optional.creator` and `optional.timestamp` always present
-/// (`containers-signature(5)`, containers/image `signature/simple.go`).
+/// no whitespace, `optional.creator` and `optional.timestamp` always present, strings escaped and
+/// integers written as Go's `encoding/json` does (`containers-signature(5)`, containers/image
+/// `signature/simple.go`).
 public struct SimpleSigningClaim: Sendable, Hashable {
     /// The value of `critical.type`.
     public static let type = "atomic container signature"
@@ -53,7 +54,7 @@ public struct SimpleSigningClaim: Sendable, Hashable {
 
     /// The claim's bytes: canonical JSON, as containers/image writes them.
     public func encoded() throws(JSONError) -> [UInt8] {
-        try CanonicalJSONEncoder().encode(Document(
+        try CanonicalJSONEncoder(style: .goEncodingJSON).encode(Document(
             critical: .init(
                 identity: .init(dockerReference: dockerReference),
                 image: .init(dockerManifestDigest: manifestDigest.description),

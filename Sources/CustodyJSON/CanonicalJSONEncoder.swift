@@ -8,14 +8,29 @@
 /// `json.Marshal` of a map produces, apart from Go's escaping of `<`, `>` and `&`.
 ///
 /// `nil` optionals are left out, as Swift's synthesized `Encodable` does with `encodeIfPresent`.
+///
+/// The ``Style/goEncodingJSON`` style writes what Go's `encoding/json` writes for a map instead:
+/// keys sorted by their UTF-8 bytes, `<`, `>`, `&`, U+2028 and U+2029 escaped as `\u003c`…,
+/// and every 64-bit integer exactly. Formats defined by Go programs (simple-signing claims) use it.
 public struct CanonicalJSONEncoder: Sendable {
+    /// The byte-level conventions of the output.
+    public enum Style: Sendable, Hashable {
+        /// RFC 8785, the JSON Canonicalization Scheme.
+        case rfc8785
+        /// Go's `encoding/json` (Go 1.22 and later) marshalling sorted maps.
+        case goEncodingJSON
+    }
+
+    /// The style of the output.
+    public let style: Style
+
     /// Makes an encoder.
-    public init() {}
+    public init(style: Style = .rfc8785) { self.style = style }
 
     /// Encodes `value` to canonical JSON bytes.
     /// - Throws: ``JSONError`` with code ``JSONError/Code/unencodable`` for values JSON cannot hold.
     public func encode(_ value: some Encodable) throws(JSONError) -> [UInt8] {
-        try CanonicalJSONEncoder.serialize(try tree(value))
+        try CanonicalJSONEncoder.serialize(try tree(value), style: style)
     }
 
     /// Encodes `value` to a ``JSONValue`` tree.
@@ -33,51 +48,70 @@ public struct CanonicalJSONEncoder: Sendable {
     }
 
     /// Serializes a value tree canonically.
-    public static func serialize(_ value: JSONValue) throws(JSONError) -> [UInt8] {
+    public static func serialize(_ value: JSONValue, style: Style = .rfc8785) throws(JSONError) -> [UInt8] {
         var out: [UInt8] = []
-        try write(value, to: &out, path: "(root)")
+        try write(value, to: &out, path: "(root)", style: style)
         return out
     }
 
-    private static func write(_ value: JSONValue, to out: inout [UInt8], path: String) throws(JSONError) {
+    private static func write(_ value: JSONValue, to out: inout [UInt8], path: String, style: Style) throws(JSONError) {
         switch value {
         case .null: out += Array("null".utf8)
         case .bool(let b): out += Array((b ? "true" : "false").utf8)
-        case .number(let n): out += Array(try canonicalNumber(n, path: path).utf8)
-        case .string(let s): writeString(s, to: &out)
+        case .number(let n): out += Array(try canonicalNumber(n, path: path, style: style).utf8)
+        case .string(let s): writeString(s, to: &out, style: style)
         case .array(let elements):
             out.append(UInt8(ascii: "["))
             for (i, element) in elements.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
-                try write(element, to: &out, path: JSONPath.appending(path, index: i))
+                try write(element, to: &out, path: JSONPath.appending(path, index: i), style: style)
             }
             out.append(UInt8(ascii: "]"))
         case .object(let object):
             out.append(UInt8(ascii: "{"))
-            let sorted = object.members.sorted { $0.key.utf16.lexicographicallyPrecedes($1.key.utf16) }
+            let sorted = object.members.sorted {
+                style == .rfc8785 ? $0.key.utf16.lexicographicallyPrecedes($1.key.utf16) : $0.key.utf8.lexicographicallyPrecedes($1.key.utf8)
+            }
             for (i, member) in sorted.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
-                writeString(member.key, to: &out)
+                writeString(member.key, to: &out, style: style)
                 out.append(UInt8(ascii: ":"))
-                try write(member.value, to: &out, path: JSONPath.appending(path, key: member.key))
+                try write(member.value, to: &out, path: JSONPath.appending(path, key: member.key), style: style)
             }
             out.append(UInt8(ascii: "}"))
         }
     }
 
     /// Integers keep their literal; other numbers are rewritten in ECMAScript form (RFC 8785 §3.2.2.3).
-    private static func canonicalNumber(_ n: JSONNumber, path: String) throws(JSONError) -> String {
-        if n.isIntegerLiteral, let i = n.int64, i.magnitude < (1 << 53) { return String(i) }
+    private static func canonicalNumber(_ n: JSONNumber, path: String, style: Style) throws(JSONError) -> String {
+        if n.isIntegerLiteral, let i = n.int64, style == .goEncodingJSON || i.magnitude < (1 << 53) { return String(i) }
         guard let d = n.double else {
             throw JSONError(code: .unencodable, path: path, reason: "number \(n.literal.prefix(64)) is outside the range of an IEEE 754 double")
         }
         return ECMAScriptNumber.format(d)
     }
 
-    private static func writeString(_ s: String, to out: inout [UInt8]) {
+    private static func writeString(_ s: String, to out: inout [UInt8], style: Style) {
         let hex = Array("0123456789abcdef".utf8)
         out.append(UInt8(ascii: "\""))
-        for byte in s.utf8 {
+        if style == .goEncodingJSON {
+            for scalar in s.unicodeScalars {
+                switch scalar {
+                case "<", ">", "&", "\u{2028}", "\u{2029}":
+                    let value = Int(scalar.value)
+                    out += Array("\\u".utf8) + [hex[value >> 12 & 0xF], hex[value >> 8 & 0xF], hex[value >> 4 & 0xF], hex[value & 0xF]]
+                default:
+                    writeEscapedUTF8(Array(String(scalar).utf8), to: &out, hex: hex)
+                }
+            }
+        } else {
+            writeEscapedUTF8(Array(s.utf8), to: &out, hex: hex)
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    private static func writeEscapedUTF8(_ bytes: [UInt8], to out: inout [UInt8], hex: [UInt8]) {
+        for byte in bytes {
             switch byte {
             case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
             case UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
@@ -92,7 +126,6 @@ public struct CanonicalJSONEncoder: Sendable {
             default: out.append(byte)
             }
         }
-        out.append(UInt8(ascii: "\""))
     }
 }
 

@@ -10,8 +10,12 @@ public struct OpenPGPKeyring: Sendable {
     /// Reads keys from binary or armored bytes. Secret key packets are read as their public part.
     /// - Throws: ``OpenPGPError`` when the data is malformed, too large, or holds no key.
     public init(bytes: [UInt8]) throws(OpenPGPError) {
-        keys = try OpenPGPKeyring.parseKeys(bytes).map(\.key)
-        guard !keys.isEmpty else { throw .malformed("no OpenPGP key found") }
+        var skipped = 0
+        keys = try OpenPGPKeyring.parseKeys(bytes, skippedKeys: &skipped).map(\.key)
+        guard !keys.isEmpty else {
+            if skipped > 0 { throw OpenPGPError(.unsupported, "no usable OpenPGP key found (only v4 RSA, ECDSA and Ed25519 keys are read)") }
+            throw .malformed("no OpenPGP key found")
+        }
     }
 
     /// Adds the keys of another keyring.
@@ -22,6 +26,12 @@ public struct OpenPGPKeyring: Sendable {
 
     /// Parsed keys with the raw packets of their secret parts, if any.
     static func parseKeys(_ bytes: [UInt8]) throws(OpenPGPError) -> [(key: OpenPGPKey, secretBodies: [Fingerprint: [UInt8]])] {
+        var skipped = 0
+        return try parseKeys(bytes, skippedKeys: &skipped)
+    }
+
+    /// As ``parseKeys(_:)``, counting the keys skipped because Custody cannot use them.
+    static func parseKeys(_ bytes: [UInt8], skippedKeys: inout Int) throws(OpenPGPError) -> [(key: OpenPGPKey, secretBodies: [Fingerprint: [UInt8]])] {
         guard bytes.count <= OpenPGPLimits.maxInputBytes else {
             throw OpenPGPError(.tooLarge, "key data is larger than \(OpenPGPLimits.maxInputBytes) bytes")
         }
@@ -38,16 +48,31 @@ public struct OpenPGPKeyring: Sendable {
         }
         var results: [(OpenPGPKey, [Fingerprint: [UInt8]])] = []
         var builder: KeyBuilder?
+        var skippingKey = false
         for packet in try Packet.parseAll(binary) {
             switch packet.knownTag {
             case .publicKey, .secretKey:
                 if let done = builder { results.append(try done.build()) }
-                let (key, length) = try PublicKeyPacket.parse(packet.body)
+                builder = nil
+                // A key Custody cannot use (DSA, ElGamal, v3, v6) is skipped with all its packets;
+                // the other keys of the keyring are still read.
+                guard let (key, length) = try parseSkippingUnsupported(packet.body) else {
+                    skippingKey = true
+                    skippedKeys += 1
+                    continue
+                }
+                skippingKey = false
                 builder = KeyBuilder(primary: key)
                 if packet.knownTag == .secretKey { builder?.secretBodies[key.fingerprint] = Array(packet.body[length...]) }
+            case _ where skippingKey:
+                continue
             case .publicSubkey, .secretSubkey:
                 guard builder != nil else { throw .malformed("subkey before any primary key") }
-                let (key, length) = try PublicKeyPacket.parse(packet.body)
+                // Encryption subkeys (ECDH, ElGamal, RSA encrypt-only) are ignored, with their bindings.
+                guard let (key, length) = try parseSkippingUnsupported(packet.body) else {
+                    builder?.startIgnored()
+                    continue
+                }
                 builder?.startSubkey(key)
                 if packet.knownTag == .secretSubkey { builder?.secretBodies[key.fingerprint] = Array(packet.body[length...]) }
             case .userID:
@@ -68,6 +93,15 @@ public struct OpenPGPKeyring: Sendable {
         }
         if let done = builder { results.append(try done.build()) }
         return results
+    }
+
+    /// Parses a key packet's public part; nil when it is well-formed but of a kind Custody does not use.
+    private static func parseSkippingUnsupported(_ body: [UInt8]) throws(OpenPGPError) -> (PublicKeyPacket, Int)? {
+        do {
+            return try PublicKeyPacket.parse(body)
+        } catch where error.code == .unsupported {
+            return nil
+        }
     }
 
     /// Looks up the key that can verify a signature with this issuer, checking it may sign at `now`.

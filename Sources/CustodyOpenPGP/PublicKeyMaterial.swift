@@ -149,7 +149,7 @@ public struct Fingerprint: Hashable, Sendable, CustomStringConvertible {
     /// Parses 40 hex digits (either case; spaces allowed, as GnuPG prints them).
     public init?(hex: String) {
         let digits = hex.filter { $0 != " " }
-        guard digits.count == 40 else { return nil }
+        guard digits.count == 40, digits.allSatisfy(\.isHexDigit) else { return nil }
         var bytes: [UInt8] = []
         var index = digits.startIndex
         while index < digits.endIndex {
