@@ -7,7 +7,7 @@
 // - CustodyOCI     -> CustodyJSON, Crypto (hashing only)
 // - CustodyFormats -> CustodyOCI, CustodyJSON (simple-signing claims; later envelopes, bundles)
 // - CustodyOpenPGP -> Crypto, _CryptoExtras, CZlib (the system zlib; the RFC 9580 subset simple signing needs)
-// - CustodyRegistry -> CustodyOCI, AsyncHTTPClient (the only networked core target)
+// - CustodyRegistry -> CustodyOCI, AsyncHTTPClient and the NIO types its API uses (the only networked core target)
 // - CustodyStores  -> CustodyOCI, CustodyRegistry, Yams (where signatures live: lookaside, dir:, registries.d)
 // - CustodyVerify  -> the core targets above (checks signatures)
 // - CustodySign    -> the core targets above (makes and publishes signatures)
@@ -39,6 +39,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         .target(name: "CustodyJSON", swiftSettings: upcoming),
@@ -60,7 +61,12 @@ let package = Package(
         ),
         .target(
             name: "CustodyRegistry",
-            dependencies: ["CustodyOCI", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            dependencies: [
+                "CustodyOCI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: upcoming
         ),
         .target(

@@ -52,17 +52,20 @@ public struct DirectoryDestination: ImageDestination {
         try StagedFile.write(manifest.bytes, to: layout.manifestPath(instance: instance ? manifest.digest : nil))
     }
 
-    /// Writes the first free `signature-N` (or `<hex>.signature-N`) exclusively, so two signers never
-    /// overwrite each other.
+    /// Writes the first free `signature-N` (or `<hex>.signature-N`): complete files only, and two
+    /// signers never take the same number.
     public func appendSignature(_ signature: [UInt8], for manifestDigest: Digest, instance: Bool) async throws -> Int {
         guard signature.count <= DirectoryLayout.maxSignatureBytes else {
             throw OCIError(code: .tooLarge, reason: "signature is \(signature.count) bytes, over the limit of \(DirectoryLayout.maxSignatureBytes)")
         }
-        for number in 1...DirectoryLayout.maxSignatures {
-            let path = layout.signaturePath(instance: instance ? manifestDigest : nil, number: number)
-            if try FileSystem.createExclusively(path, bytes: signature) { return number }
+        let numbers = 1...DirectoryLayout.maxSignatures
+        let candidates = numbers.map { layout.signaturePath(instance: instance ? manifestDigest : nil, number: $0) }
+        guard let written = try FileSystem.writeToFirstFreeName(signature, in: layout.path, candidates: candidates),
+            let index = candidates.firstIndex(of: written)
+        else {
+            throw OCIError(code: .tooLarge, reason: "\(layout.path) already has \(DirectoryLayout.maxSignatures) signatures")
         }
-        throw OCIError(code: .tooLarge, reason: "\(layout.path) already has \(DirectoryLayout.maxSignatures) signatures")
+        return numbers.lowerBound + index
     }
 
     /// Nothing to do: every file is in place once written.

@@ -6,9 +6,28 @@ import Musl
 import Darwin
 #endif
 
-/// The few file-system operations image transports need, with errors that name the path.
-enum FileSystem {
-    static func makeDirectories(_ path: String, mode: mode_t = 0o755) throws {
+/// The few file-system operations image transports and signature stores need, with errors
+/// (``OCIError``) that name the path. Shared within the package.
+package enum FileSystem {
+    /// What is at a path.
+    package enum Kind: Equatable, Sendable {
+        case missing
+        case directory
+        case other
+    }
+
+    /// What is at `path`, following symbolic links.
+    package static func kind(of path: String) throws -> Kind {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            if errno == ENOENT { return .missing }
+            throw FileReader.systemError("cannot examine", path: path)
+        }
+        return (info.st_mode & S_IFMT) == S_IFDIR ? .directory : .other
+    }
+
+    /// Creates `path` and its missing parents with `mode` (as Go's `os.MkdirAll`; the umask applies).
+    package static func makeDirectories(_ path: String, mode: mode_t = 0o755) throws {
         var current = path.hasPrefix("/") ? "" : "."
         for component in path.split(separator: "/") {
             current += "/" + component
@@ -16,6 +35,36 @@ enum FileSystem {
                 throw FileReader.systemError("cannot create directory", path: current)
             }
         }
+        guard try kind(of: path) == .directory else {
+            throw OCIError(code: .io, reason: "cannot create directory \(path): a file of that name exists")
+        }
+    }
+
+    /// Writes `bytes` under the first name of `candidates` that does not exist yet, never replacing
+    /// a file, and returns that name; nil when `candidates` runs out.
+    ///
+    /// The bytes go to a temporary file in `directory` first, which is then hard-linked to each
+    /// candidate name in turn (`link(2)` fails when the name exists). So a name appears only with
+    /// its complete content, and two writers never take the same name. On a file system without
+    /// hard links, each candidate is created with `O_EXCL` instead.
+    package static func writeToFirstFreeName(_ bytes: [UInt8], in directory: String, candidates: some Sequence<String>) throws -> String? {
+        let temporary = "\(directory)/.custody-tmp-\(UInt64.random(in: 0...UInt64.max))"
+        guard try createExclusively(temporary, bytes: bytes) else {
+            throw OCIError(code: .io, reason: "cannot create \(temporary): it already exists")
+        }
+        defer { unlink(temporary) }
+        for name in candidates {
+            if link(temporary, name) == 0 { return name }
+            switch errno {
+            case EEXIST:
+                continue
+            case EPERM, EOPNOTSUPP, EXDEV, EMLINK:
+                if try createExclusively(name, bytes: bytes) { return name }
+            default:
+                throw FileReader.systemError("cannot create", path: name)
+            }
+        }
+        return nil
     }
 
     static func rename(_ from: String, to: String) throws {
@@ -32,7 +81,7 @@ enum FileSystem {
     }
 
     /// The names in a directory (without `.` and `..`).
-    static func contents(of path: String) throws -> [String] {
+    package static func contents(of path: String) throws -> [String] {
         guard let dir = opendir(path) else { throw FileReader.systemError("cannot list", path: path) }
         defer { closedir(dir) }
         var names: [String] = []
@@ -45,8 +94,8 @@ enum FileSystem {
         return names
     }
 
-    /// Creates a file that must not exist yet (`O_EXCL`); returns false if it exists.
-    static func createExclusively(_ path: String, bytes: [UInt8]) throws -> Bool {
+    /// Creates a file that must not exist yet (`O_EXCL`), writes and syncs it; returns false if it exists.
+    package static func createExclusively(_ path: String, bytes: [UInt8]) throws -> Bool {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         if fd < 0 {
             if errno == EEXIST { return false }
