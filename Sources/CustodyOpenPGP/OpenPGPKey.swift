@@ -18,6 +18,23 @@ public struct OpenPGPKey: Sendable {
     let directSignatures: [SignaturePacket]
     let userIDs: [UserID]
     let subkeys: [Subkey]
+    /// The self-signature evaluation of the primary key, done once when the key is read.
+    private let primaryEvaluation: Result<KeyState, OpenPGPError>
+    /// The binding evaluation of each subkey, in the order of ``subkeys``.
+    private let subkeyEvaluations: [Result<KeyState, OpenPGPError>]
+
+    init(primary: PublicKeyPacket, directSignatures: [SignaturePacket], userIDs: [UserID], subkeys: [Subkey]) {
+        self.primary = primary
+        self.directSignatures = directSignatures
+        self.userIDs = userIDs
+        self.subkeys = subkeys
+        // Self-signatures do not change, so they are checked once here rather than per verification;
+        // only the time-dependent checks (expiry) run at use.
+        primaryEvaluation = Result { () throws(OpenPGPError) in try OpenPGPKey.evaluatePrimary(primary, directSignatures: directSignatures, userIDs: userIDs) }
+        subkeyEvaluations = subkeys.map { subkey in
+            Result { () throws(OpenPGPError) in try OpenPGPKey.evaluateSubkey(subkey, primary: primary) }
+        }
+    }
 
     /// The primary key's fingerprint: the identity policies and `containers-policy.json` name.
     public var fingerprint: Fingerprint { primary.fingerprint }
@@ -43,17 +60,18 @@ public struct OpenPGPKey: Sendable {
     /// - Throws: ``OpenPGPError`` (`keyRevoked`, `keyExpired`, `keyNotUsable`) when the key exists but may not sign.
     func signingKey(for keyID: KeyID, at now: UInt32) throws(OpenPGPError) -> SigningKey? {
         if primary.fingerprint.keyID == keyID {
-            let state = try primaryState()
+            let state = try primaryEvaluation.get()
             try state.check(key: primary, now: now, role: "key \(fingerprint)")
             return SigningKey(key: primary, primary: fingerprint)
         }
-        guard let subkey = subkeys.first(where: { $0.key.fingerprint.keyID == keyID }) else { return nil }
-        let primaryState = try primaryState()
+        guard let index = subkeys.firstIndex(where: { $0.key.fingerprint.keyID == keyID }) else { return nil }
+        let subkey = subkeys[index]
+        let primaryState = try primaryEvaluation.get()
         if primaryState.isRevoked { throw OpenPGPError(.keyRevoked, "key \(fingerprint) is revoked") }
         if let expiry = primaryState.expiry(of: primary), now >= expiry {
             throw OpenPGPError(.keyExpired, "key \(fingerprint) expired (key expired)")
         }
-        let state = try subkeyState(subkey)
+        let state = try subkeyEvaluations[index].get()
         try state.check(key: subkey.key, now: now, role: "signing subkey \(subkey.key.fingerprint) of key \(fingerprint)")
         return SigningKey(key: subkey.key, primary: fingerprint)
     }
@@ -80,7 +98,8 @@ public struct OpenPGPKey: Sendable {
 
     /// Evaluates the primary key: its newest valid self-signature (certification or direct-key)
     /// gives expiration and flags; any valid self-revocation revokes it.
-    func primaryState() throws(OpenPGPError) -> KeyState {
+    private static func evaluatePrimary(_ primary: PublicKeyPacket, directSignatures: [SignaturePacket], userIDs: [UserID]) throws(OpenPGPError) -> KeyState {
+        let fingerprint = primary.fingerprint
         var state = KeyState()
         for signature in directSignatures where signature.type == SignatureType.keyRevocation.rawValue {
             if (try? signature.isValid(by: primary, over: primary.hashPrefix)) == true { state.isRevoked = true }
@@ -111,7 +130,8 @@ public struct OpenPGPKey: Sendable {
 
     /// Evaluates a subkey: its newest valid binding signature from the primary key (which must
     /// carry a valid primary-key binding signature made by the subkey when it may sign), and revocations.
-    func subkeyState(_ subkey: Subkey) throws(OpenPGPError) -> KeyState {
+    private static func evaluateSubkey(_ subkey: Subkey, primary: PublicKeyPacket) throws(OpenPGPError) -> KeyState {
+        let fingerprint = primary.fingerprint
         let data = primary.hashPrefix + subkey.key.hashPrefix
         var state = KeyState()
         var newest: SignaturePacket?

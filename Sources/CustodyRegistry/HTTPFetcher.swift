@@ -27,17 +27,21 @@ public struct HTTPFetcher: HTTPFetching {
     public static let connectTimeout: Duration = .seconds(10)
 
     private let client: HTTPClient
+    /// The wall-clock budget of one request made by this fetcher.
+    public let timeout: Duration
 
     /// Makes a fetcher on the process-wide client.
-    public init() {
+    /// - Parameter timeout: the wall-clock budget of one request, body included (default ``requestTimeout``).
+    public init(timeout: Duration = HTTPFetcher.requestTimeout) {
         client = processWideClient
+        self.timeout = timeout
     }
 
     public func get(_ url: String, maxBytes: Int) async throws -> HTTPFetchResponse {
         try Self.validate(url)
         var request = HTTPClientRequest(url: url)
         request.method = .GET
-        let deadline = NIODeadline.now() + TimeAmount(Self.requestTimeout)
+        let deadline = NIODeadline.now() + TimeAmount(timeout)
 
         let response: HTTPClientResponse
         do {
@@ -57,7 +61,7 @@ public struct HTTPFetcher: HTTPFetching {
                 }
                 body.append(contentsOf: buffer.readableBytesView)
                 guard NIODeadline.now() <= deadline else {
-                    throw RegistryError(code: .timeout, reason: "fetching \(url): no complete response within \(Self.requestTimeout)")
+                    throw RegistryError(code: .timeout, reason: "fetching \(url): no complete response within \(timeout)")
                 }
             }
         } catch let error as RegistryError {

@@ -6,6 +6,11 @@ import Foundation
 import Testing
 
 /// The lookaside read over HTTP from `Scripts/lookaside-test-server.py` on 127.0.0.1.
+/// Requests in these tests get a generous wall-clock budget: other suites run in parallel and some
+/// wait on subprocesses, so this process's tasks may not run for a while; the tests are about
+/// statuses and limits, not about the production timeout.
+private let patientTimeout: Duration = .seconds(300)
+
 @Suite("LookasideStore: http:// against a real server", .enabled(if: PeerTool.availableOrCI("python3")))
 struct HTTPLookasideTests {
     let digest: Digest
@@ -26,7 +31,7 @@ struct HTTPLookasideTests {
             try directory.write([0xA3, 2], to: "\(relativeDirectory)/signature-2")
             try directory.write([0xA3, 4], to: "\(relativeDirectory)/signature-4")
             try await withLookasideServer(root: directory.path) { server in
-                let store = try LookasideStore(base: server.baseURL + "/look", fetcher: HTTPFetcher())
+                let store = try LookasideStore(base: server.baseURL + "/look", fetcher: HTTPFetcher(timeout: patientTimeout))
                 let signatures = try await store.signatures(for: digest, reference: reference)
                 #expect(signatures == [
                     .blob([0xA3, 1], location: "\(server.baseURL)/look/busybox@sha256=\(digest.encoded)/signature-1"),
@@ -42,7 +47,7 @@ struct HTTPLookasideTests {
         try await withTemporaryDirectory { directory in
             try directory.write([0xA3], to: "\(relativeDirectory)/signature-1")
             try await withLookasideServer(root: directory.path, arguments: ["--status", "/look/=403"]) { server in
-                let store = try LookasideStore(base: server.baseURL + "/look", fetcher: HTTPFetcher())
+                let store = try LookasideStore(base: server.baseURL + "/look", fetcher: HTTPFetcher(timeout: patientTimeout))
                 let error = await storeError { _ = try await store.signatures(for: digest, reference: reference) }
                 #expect(error?.code == .unreadable)
                 #expect(error?.reason == "reading signature from \(server.baseURL)/look/busybox@sha256=\(digest.encoded)/signature-1: received unexpected HTTP status: 403")
@@ -56,7 +61,7 @@ struct HTTPLookasideTests {
             try directory.write([0xA3], to: "\(relativeDirectory)/signature-1")
             let failing = "/\(relativeDirectory)/signature-2"
             try await withLookasideServer(root: directory.path, arguments: ["--status", "\(failing)=500"]) { server in
-                let store = try LookasideStore(base: server.baseURL + "/look", fetcher: HTTPFetcher())
+                let store = try LookasideStore(base: server.baseURL + "/look", fetcher: HTTPFetcher(timeout: patientTimeout))
                 let error = await storeError { _ = try await store.signatures(for: digest, reference: reference) }
                 #expect(error?.code == .unreadable)
                 #expect(error?.reason.hasSuffix("/signature-2: received unexpected HTTP status: 500") == true)
@@ -71,7 +76,7 @@ struct HTTPLookasideTests {
             try directory.write(big, to: "\(relativeDirectory)/signature-1")
             try await withLookasideServer(root: directory.path, arguments: ["--no-length", "/streamed/"]) { server in
                 for base in [server.baseURL + "/look", server.baseURL + "/streamed/look"] {
-                    let store = try LookasideStore(base: base, fetcher: HTTPFetcher())
+                    let store = try LookasideStore(base: base, fetcher: HTTPFetcher(timeout: patientTimeout))
                     let error = await storeError { _ = try await store.signatures(for: digest, reference: reference) }
                     #expect(error?.code == .tooLarge, "\(base)")
                     #expect(error?.reason.hasPrefix("reading signature from \(base)/busybox@") == true, "\(String(describing: error))")
@@ -87,7 +92,7 @@ struct HTTPLookasideTests {
             try directory.write(exact, to: "\(relativeDirectory)/signature-1")
             try await withLookasideServer(root: directory.path, arguments: ["--no-length", "/streamed/"]) { server in
                 for base in [server.baseURL + "/look", server.baseURL + "/streamed/look"] {
-                    let store = try LookasideStore(base: base, fetcher: HTTPFetcher())
+                    let store = try LookasideStore(base: base, fetcher: HTTPFetcher(timeout: patientTimeout))
                     let signatures = try await store.signatures(for: digest, reference: reference)
                     #expect(signatures.first?.bytes == exact, "\(base)")
                 }
@@ -102,7 +107,7 @@ struct HTTPLookasideTests {
             let arguments = ["--redirect-loop", "/loop/", "--redirect-chain", "/chain/"]
             try await withLookasideServer(root: directory.path, arguments: arguments) { server in
                 for base in [server.baseURL + "/loop", server.baseURL + "/chain"] {
-                    let store = try LookasideStore(base: base, fetcher: HTTPFetcher())
+                    let store = try LookasideStore(base: base, fetcher: HTTPFetcher(timeout: patientTimeout))
                     let error = await storeError { _ = try await store.signatures(for: digest, reference: reference) }
                     #expect(error?.code == .unreadable, "\(base)")
                     #expect(error?.reason.contains("reading signature from \(base)/busybox@") == true, "\(String(describing: error))")
@@ -116,7 +121,7 @@ struct HTTPLookasideTests {
         try await withTemporaryDirectory { directory in
             try directory.write([0xA3, 9], to: "\(relativeDirectory)/signature-1")
             try await withLookasideServer(root: directory.path, arguments: ["--redirect", "/moved/=/look/"]) { server in
-                let store = try LookasideStore(base: server.baseURL + "/moved", fetcher: HTTPFetcher())
+                let store = try LookasideStore(base: server.baseURL + "/moved", fetcher: HTTPFetcher(timeout: patientTimeout))
                 #expect(blobs(try await store.signatures(for: digest, reference: reference)) == [[0xA3, 9]])
             }
         }
@@ -130,7 +135,7 @@ struct HTTPFetcherTests {
         try await withTemporaryDirectory { directory in
             try directory.write("hello", to: "files/a.txt")
             try await withLookasideServer(root: directory.path) { server in
-                let fetcher = HTTPFetcher()
+                let fetcher = HTTPFetcher(timeout: patientTimeout)
                 let found = try await fetcher.get(server.baseURL + "/files/a.txt", maxBytes: 100)
                 #expect(found.status == 200)
                 #expect(found.body == "hello".utf8Bytes)
@@ -147,7 +152,7 @@ struct HTTPFetcherTests {
             try directory.write("hello", to: "files/a.txt")
             try await withLookasideServer(root: directory.path, arguments: ["--no-length", "/s/"]) { server in
                 for url in [server.baseURL + "/files/a.txt", server.baseURL + "/s/files/a.txt"] {
-                    let fetcher = HTTPFetcher()
+                    let fetcher = HTTPFetcher(timeout: patientTimeout)
                     #expect(try await fetcher.get(url, maxBytes: 5).body == "hello".utf8Bytes)
                     do {
                         _ = try await fetcher.get(url, maxBytes: 4)
@@ -167,7 +172,7 @@ struct HTTPFetcherTests {
             try await withLookasideServer(root: directory.path, arguments: ["--redirect-loop", "/loop/", "--redirect-chain", "/chain/"]) { server in
                 for url in [server.baseURL + "/loop/x", server.baseURL + "/chain/x"] {
                     await #expect(throws: RegistryError(code: .tooManyRedirects)) {
-                        _ = try await HTTPFetcher().get(url, maxBytes: 100)
+                        _ = try await HTTPFetcher(timeout: patientTimeout).get(url, maxBytes: 100)
                     }
                 }
             }
@@ -179,7 +184,7 @@ struct HTTPFetcherTests {
     ])
     func invalidURLs(url: String) async throws {
         do {
-            _ = try await HTTPFetcher().get(url, maxBytes: 100)
+            _ = try await HTTPFetcher(timeout: patientTimeout).get(url, maxBytes: 100)
             Issue.record("expected invalidURL for \(url)")
         } catch let error as RegistryError {
             #expect(error.code == .invalidURL)
@@ -196,7 +201,7 @@ struct HTTPFetcherTests {
         server.stop()
         let url = server.baseURL + "/x"
         do {
-            _ = try await HTTPFetcher().get(url, maxBytes: 100)
+            _ = try await HTTPFetcher(timeout: patientTimeout).get(url, maxBytes: 100)
             Issue.record("expected a network error")
         } catch let error as RegistryError {
             #expect(error.code == .network)
