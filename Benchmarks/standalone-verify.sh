@@ -9,13 +9,15 @@
 # (a process start, reading the key file, native OpenPGP) costs under a third of what skopeo spends
 # (a process start, GPGME, then a `gpg --verify` child process reading the GnuPG keyring).
 # The ratios are printed; with --check the script exits 1 when either is above the goal.
-# With --static, custody is built with --static-swift-stdlib instead (into its own scratch path,
-# $BENCH_WORK/build-static, so the normal .build is not rebuilt), which removes most of the dynamic
-# loader's work at start-up; Docs/benchmarks.md has both figures.
+# With --static, custody is built the way it should be deployed: --static-swift-stdlib and linked
+# as a non-PIE executable (into its own scratch path, $BENCH_WORK/build-static-nopie, so the
+# normal .build is not rebuilt). That removes the dynamic loader's work and the ~120k start-up
+# relocations of a position-independent binary; Docs/benchmarks.md has both figures.
 #
 # What it does:
 #   1. swift build -c release --product custody   (from the repository root; with --static:
-#      swift build -c release --product custody --static-swift-stdlib --scratch-path $BENCH_WORK/build-static)
+#      swift build -c release --product custody --static-swift-stdlib -Xswiftc -Xclang-linker -Xswiftc -no-pie
+#      --scratch-path $BENCH_WORK/build-static-nopie)
 #   2. In a temporary GNUPGHOME (removed on exit, its gpg-agent stopped), creates two GnuPG keys
 #      without passphrase: `gpg --quick-gen-key … rsa3072 sign` and `… ed25519 sign`; exports each
 #      public key (armored) to $BENCH_WORK/standalone-verify/<key>.pub.asc (default BENCH_WORK is
@@ -66,7 +68,7 @@ mkdir -p -- "$DATA"
 # 1. Release build.
 BUILD_FLAGS=(-c release)
 if [[ $STATIC == 1 ]]; then
-  BUILD_FLAGS+=(--static-swift-stdlib --scratch-path "$WORK/build-static")
+  BUILD_FLAGS+=(--static-swift-stdlib -Xswiftc -Xclang-linker -Xswiftc -no-pie --scratch-path "$WORK/build-static-nopie")
 fi
 echo "== swift build ${BUILD_FLAGS[*]} --product custody" >&2
 swift build "${BUILD_FLAGS[@]}" --product custody
