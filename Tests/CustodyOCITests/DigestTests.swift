@@ -1,3 +1,4 @@
+import CustodyTestSupport
 import CustodyJSON
 import CustodyOCI
 import Foundation

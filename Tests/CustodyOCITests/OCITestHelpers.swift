@@ -40,47 +40,9 @@ func fakeDigestString(_ character: Character = "a") -> String {
 
 // MARK: - Temporary directories
 
-/// A fresh directory under the system temporary directory.
-struct TemporaryDirectory: Sendable {
-    let path: String
-
-    init() throws {
-        path = FileManager.default.temporaryDirectory
-            .appendingPathComponent("custody-oci-tests-\(UUID().uuidString)", isDirectory: true)
-            .path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    /// `path/relative`.
-    func file(_ relative: String) -> String { "\(path)/\(relative)" }
-
-    /// Writes `bytes` to `path/relative`, creating parent directories.
-    @discardableResult
-    func write(_ bytes: [UInt8], to relative: String) throws -> String {
-        let target = file(relative)
-        try FileManager.default.createDirectory(
-            atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true
-        )
-        try Data(bytes).write(to: URL(fileURLWithPath: target))
-        return target
-    }
-
-    /// Writes UTF-8 `text` to `path/relative`.
-    @discardableResult
-    func write(_ text: String, to relative: String) throws -> String {
-        try write(text.utf8Bytes, to: relative)
-    }
-
-    func remove() { try? FileManager.default.removeItem(atPath: path) }
-}
 
 /// Runs `body` with a fresh temporary directory and removes it afterwards, whatever happens.
 @discardableResult
-func withTemporaryDirectory<T>(_ body: (TemporaryDirectory) async throws -> T) async throws -> T {
-    let directory = try TemporaryDirectory()
-    defer { directory.remove() }
-    return try await body(directory)
-}
 
 /// Reads a whole file.
 func readBytes(_ path: String) throws -> [UInt8] {

@@ -1,3 +1,4 @@
+import CustodyTestSupport
 import CustodyOCI
 import CustodyStores
 import Foundation

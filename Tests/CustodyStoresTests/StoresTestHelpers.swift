@@ -23,60 +23,7 @@ func dockerReference(_ text: String) throws -> ImageReference {
     try ImageReference.parseDockerReference(text)
 }
 
-/// A fresh directory under the system temporary directory, removed by ``withTemporaryDirectory(_:)``.
-struct TemporaryDirectory: Sendable {
-    let path: String
 
-    init() throws {
-        path = FileManager.default.temporaryDirectory
-            .appendingPathComponent("custody-stores-tests-\(UUID().uuidString)", isDirectory: true)
-            .path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    /// `path/relative`.
-    func file(_ relative: String) -> String { "\(path)/\(relative)" }
-
-    /// Writes `bytes` to `path/relative`, creating parent directories.
-    @discardableResult
-    func write(_ bytes: [UInt8], to relative: String) throws -> String {
-        let target = file(relative)
-        try FileManager.default.createDirectory(
-            atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        guard FileManager.default.createFile(atPath: target, contents: Data(bytes)) else {
-            throw TestSupportError("cannot write \(target)")
-        }
-        return target
-    }
-
-    /// Writes `text` to `path/relative`.
-    @discardableResult
-    func write(_ text: String, to relative: String) throws -> String {
-        try write(text.utf8Bytes, to: relative)
-    }
-
-    /// Creates the directory `path/relative` and its parents.
-    func makeDirectory(_ relative: String) throws {
-        try FileManager.default.createDirectory(atPath: file(relative), withIntermediateDirectories: true)
-    }
-
-    /// The names in `path/relative`, sorted.
-    func names(in relative: String) throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: file(relative)).sorted()
-    }
-
-    /// The bytes of `path/relative`.
-    func read(_ relative: String) throws -> [UInt8] {
-        Array(try Data(contentsOf: URL(fileURLWithPath: file(relative))))
-    }
-}
-
-/// Runs `body` with a fresh temporary directory and removes it afterwards.
-func withTemporaryDirectory<T>(_ body: (TemporaryDirectory) async throws -> T) async throws -> T {
-    let directory = try TemporaryDirectory()
-    defer { try? FileManager.default.removeItem(atPath: directory.path) }
-    return try await body(directory)
-}
 
 /// The StoreError thrown by `body`, or nil (recording an issue) when it throws something else or nothing.
 func storeError(_ body: () async throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) async -> StoreError? {
