@@ -8,6 +8,8 @@
 #    only when something is missing. While installing, service starts are blocked with a
 #    temporary /usr/sbin/policy-rc.d (exit 101), because docker-registry's post-install script
 #    would otherwise start a system registry on :5000. Tests start their own registry instead.
+#    Also installs the Python packages the interop tests use (cryptography, pynacl) with pip
+#    when they cannot be imported.
 # 2. Runs `swift test "$@"` from the repository root and exits with its status.
 #
 # Under CI (CI=true) tests that need a peer tool fail instead of skipping when it is missing.
@@ -77,7 +79,36 @@ install_missing_packages() {
   done
 }
 
+# Python packages the interop tests use as independent implementations, as
+# "import-name:pip-package" (PyPI; installed with pip only when the import fails).
+PYTHON_PACKAGES=(
+  "cryptography:cryptography"
+  "nacl:pynacl"
+)
+
+install_missing_python_packages() {
+  local missing=() entry module package
+  for entry in "${PYTHON_PACKAGES[@]}"; do
+    module=${entry%%:*}
+    package=${entry#*:}
+    python3 -c "import $module" >/dev/null 2>&1 || missing+=("$package")
+  done
+  [[ ${#missing[@]} -eq 0 ]] && return 0
+  echo "test.sh: installing missing Python packages: ${missing[*]}" >&2
+  python3 -m pip install --quiet "${missing[@]}" || {
+    echo "test.sh: error: pip failed installing: ${missing[*]}" >&2
+    exit 1
+  }
+  for entry in "${PYTHON_PACKAGES[@]}"; do
+    python3 -c "import ${entry%%:*}" >/dev/null 2>&1 || {
+      echo "test.sh: error: Python module '${entry%%:*}' still missing after installing ${entry#*:}" >&2
+      exit 1
+    }
+  done
+}
+
 install_missing_packages
+install_missing_python_packages
 
 # Run from the repository root (this script lives in <root>/Scripts).
 cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.."
