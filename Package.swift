@@ -6,6 +6,7 @@
 // - CustodyJSON    -> nothing (strict JSON reader and canonical writer; the bottom layer)
 // - CustodyOCI     -> CustodyJSON, Crypto (hashing only)
 // - CustodyFormats -> CustodyOCI, CustodyJSON (simple-signing claims; later envelopes, bundles)
+// - CustodyKeys    -> CustodyJSON, Crypto, _CryptoExtras (PEM and cosign key formats, NaCl secretbox, Signer)
 // - CustodyOpenPGP -> Crypto, _CryptoExtras, CZlib (the system zlib; the RFC 9580 subset simple signing needs)
 // - CustodyRegistry -> CustodyOCI, AsyncHTTPClient and the NIO types its API uses (the only networked core target)
 // - CustodyStores  -> CustodyOCI, CustodyRegistry, Yams (where signatures live: lookaside, dir:, registries.d)
@@ -29,6 +30,7 @@ let package = Package(
         .library(name: "CustodyJSON", targets: ["CustodyJSON"]),
         .library(name: "CustodyOCI", targets: ["CustodyOCI"]),
         .library(name: "CustodyFormats", targets: ["CustodyFormats"]),
+        .library(name: "CustodyKeys", targets: ["CustodyKeys"]),
         .library(name: "CustodyOpenPGP", targets: ["CustodyOpenPGP"]),
         .library(name: "CustodyStores", targets: ["CustodyStores"]),
         .library(name: "CustodyVerify", targets: ["CustodyVerify"]),
@@ -49,6 +51,15 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .target(name: "CustodyFormats", dependencies: ["CustodyOCI", "CustodyJSON"], swiftSettings: upcoming),
+        .target(
+            name: "CustodyKeys",
+            dependencies: [
+                "CustodyJSON",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: upcoming
+        ),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(
             name: "CustodyOpenPGP",
@@ -105,7 +116,12 @@ let package = Package(
             resources: [.copy("Vectors")], swiftSettings: upcoming
         ),
         .testTarget(
-            name: "CustodyFormatsTests", dependencies: ["CustodyFormats", "CustodyJSON", "CustodyOCI"], swiftSettings: upcoming
+            name: "CustodyFormatsTests", dependencies: ["CustodyFormats", "CustodyJSON", "CustodyOCI"],
+            resources: [.copy("Vectors")], swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "CustodyKeysTests", dependencies: ["CustodyKeys", "CustodyTestSupport"],
+            resources: [.copy("Vectors")], swiftSettings: upcoming
         ),
         .testTarget(
             name: "CustodyOpenPGPTests", dependencies: ["CustodyOpenPGP", "CustodyTestSupport"],

@@ -74,6 +74,17 @@ public struct SimpleSigningClaim: Sendable, Hashable {
 /// - Warning: Parse a payload only after its OpenPGP signature has been verified with a trusted
 ///   key, and use its fields only after comparing them with the image (as `SimpleSigningVerifier` does).
 public struct UntrustedSimpleSigningClaim: Sendable, Hashable {
+    /// The two claim formats that share this JSON shape.
+    public enum ClaimType: String, Sendable, Hashable {
+        /// Red Hat simple signing (`atomic container signature`); `optional` must be an object.
+        case atomic = "atomic container signature"
+        /// cosign's payload (`cosign container image signature`); `optional` may be `null`
+        /// (cosign writes `null` when there are no annotations).
+        case cosign = "cosign container image signature"
+    }
+
+    /// Which format the claim is.
+    public let type: ClaimType
     /// `critical.identity.docker-reference`, unchecked.
     public let untrustedDockerReference: String
     /// `critical.image.docker-manifest-digest`, unchecked.
@@ -82,6 +93,8 @@ public struct UntrustedSimpleSigningClaim: Sendable, Hashable {
     public let untrustedCreator: String?
     /// `optional.timestamp`, if present.
     public let untrustedTimestamp: Int64?
+    /// Every member of `optional` (cosign annotations), unchecked; empty when `optional` is null.
+    public let untrustedOptional: JSONObject
 
     /// The largest payload accepted: 4 MiB.
     public static let maxPayloadBytes = 4 * 1024 * 1024
@@ -103,9 +116,14 @@ public struct UntrustedSimpleSigningClaim: Sendable, Hashable {
         struct Optional: Decodable {
             let creator: String?
             let timestamp: JSONNumber?
+            let members: JSONObject
             enum CodingKeys: String, CodingKey, UnknownJSONKeysIgnored { case creator, timestamp }
 
             init(from decoder: any Decoder) throws {
+                guard case .object(let members) = try JSONValue(from: decoder) else {
+                    throw JSONError(code: .typeMismatch, path: "optional", reason: "optional is not a JSON object")
+                }
+                self.members = members
                 let container = try decoder.container(keyedBy: CodingKeys.self)
                 if container.contains(.creator) {
                     creator = try container.decode(String.self, forKey: .creator)  // null is not a string
@@ -123,12 +141,23 @@ public struct UntrustedSimpleSigningClaim: Sendable, Hashable {
             }
         }
         let critical: Critical
-        let optional: Optional
+        let optional: Optional?
+
+        enum CodingKeys: String, CodingKey { case critical, optional }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            critical = try container.decode(Critical.self, forKey: .critical)
+            // Required, but may be null (only cosign payloads are allowed to use that).
+            optional = try container.decode(JSONValue.self, forKey: .optional) == .null
+                ? nil : try container.decode(Optional.self, forKey: .optional)
+        }
     }
 
     /// Parses a payload.
+    /// - Parameter type: the claim format expected (`critical.type` must name it).
     /// - Throws: ``SimpleSigningError`` naming the offending field.
-    public init(payload: [UInt8]) throws(SimpleSigningError) {
+    public init(payload: [UInt8], type: ClaimType = .atomic) throws(SimpleSigningError) {
         let document: Document
         do {
             document = try StrictJSONDecoder(limits: JSONLimits(maxDocumentBytes: UntrustedSimpleSigningClaim.maxPayloadBytes))
@@ -136,9 +165,13 @@ public struct UntrustedSimpleSigningClaim: Sendable, Hashable {
         } catch {
             throw SimpleSigningError(.invalidClaim, "invalid signature claim: \(error)")
         }
-        guard document.critical.type == SimpleSigningClaim.type else {
+        guard document.critical.type == type.rawValue else {
             throw SimpleSigningError(.invalidClaim, "unrecognized signature type \"\(document.critical.type.prefix(100))\"")
         }
+        guard document.optional != nil || type == .cosign else {
+            throw SimpleSigningError(.invalidClaim, "invalid signature claim: optional must be a JSON object, not null")
+        }
+        self.type = type
         let digestText = document.critical.image.dockerManifestDigest
         do {
             untrustedManifestDigest = try Digest(parsing: digestText)
@@ -146,8 +179,9 @@ public struct UntrustedSimpleSigningClaim: Sendable, Hashable {
             throw SimpleSigningError(.invalidClaim, "invalid docker-manifest-digest value \"\(digestText.prefix(140))\": \(error)")
         }
         untrustedDockerReference = document.critical.identity.dockerReference
-        untrustedCreator = document.optional.creator
-        if let number = document.optional.timestamp {
+        untrustedCreator = document.optional?.creator
+        untrustedOptional = document.optional?.members ?? JSONObject()
+        if let number = document.optional?.timestamp {
             // containers/image reads a float64 and requires it to equal its integer truncation.
             guard let value = number.double, value.rounded(.towardZero) == value, abs(value) < 9.2e18 else {
                 throw SimpleSigningError(.invalidClaim, "field optional.timestamp is not an integer")

@@ -1,10 +1,11 @@
 import AsyncHTTPClient
+import Synchronization
 import NIOCore
 import NIOHTTP1
 
 /// Fetches `http://` and `https://` URLs with AsyncHTTPClient.
 ///
-/// Every ``HTTPFetcher`` shares one process-wide `HTTPClient`, created on first use with
+/// Fetchers with the same timeout share one process-wide `HTTPClient`, created on first use with
 /// Custody's settings and never shut down (as `HTTPClient.shared`, which cannot be used here
 /// because it follows 20 redirects and decompresses bodies). So an ``HTTPFetcher`` is a cheap
 /// value that needs no shutdown. The settings:
@@ -33,7 +34,7 @@ public struct HTTPFetcher: HTTPFetching {
     /// Makes a fetcher on the process-wide client.
     /// - Parameter timeout: the wall-clock budget of one request, body included (default ``requestTimeout``).
     public init(timeout: Duration = HTTPFetcher.requestTimeout) {
-        client = processWideClient
+        client = SharedClients.client(readTimeout: timeout)
         self.timeout = timeout
     }
 
@@ -124,17 +125,28 @@ public struct HTTPFetcher: HTTPFetching {
     }
 }
 
-/// The one client every ``HTTPFetcher`` uses. A global is initialised once, lazily and
-/// thread-safely, and never deinitialised, so it needs no shutdown.
-private let processWideClient: HTTPClient = {
-    let configuration = HTTPClient.Configuration(
-        redirectConfiguration: .follow(max: HTTPFetcher.maxRedirects, allowCycles: false),
-        timeout: HTTPClient.Configuration.Timeout(
-            connect: TimeAmount(HTTPFetcher.connectTimeout),
-            read: TimeAmount(HTTPFetcher.requestTimeout)
-        ),
-        connectionPool: HTTPClient.Configuration.ConnectionPool(),
-        decompression: .disabled
-    )
-    return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-}()
+/// The clients fetchers use: one per distinct timeout (in practice one), created on first use and
+/// never shut down, so a fetcher needs no shutdown. The client's read timeout is the fetcher's
+/// timeout, so that a consumer that is slow to ask for the body is not cut off earlier than its
+/// own deadline.
+private enum SharedClients {
+    private static let clients = Mutex<[Duration: HTTPClient]>([:])
+
+    static func client(readTimeout: Duration) -> HTTPClient {
+        clients.withLock { clients in
+            if let client = clients[readTimeout] { return client }
+            let configuration = HTTPClient.Configuration(
+                redirectConfiguration: .follow(max: HTTPFetcher.maxRedirects, allowCycles: false),
+                timeout: HTTPClient.Configuration.Timeout(
+                    connect: TimeAmount(HTTPFetcher.connectTimeout),
+                    read: TimeAmount(readTimeout)
+                ),
+                connectionPool: HTTPClient.Configuration.ConnectionPool(),
+                decompression: .disabled
+            )
+            let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+            clients[readTimeout] = client
+            return client
+        }
+    }
+}

@@ -1,3 +1,4 @@
+import CustodyFormats
 import CustodyOCI
 import CustodyStores
 
@@ -65,7 +66,21 @@ public struct ImageSignatureVerifier: Sendable {
         for stored in try await store.signatures(for: digest, reference: identity) {
             switch stored {
             case .blob(let bytes, let location):
-                switch verifier.verify(bytes, manifestDigest: digest, identity: .exact(identity)) {
+                // Stored blobs use containers/image's framing: raw OpenPGP, or 0x00 + format + "\n".
+                let blob: SignatureBlob
+                do {
+                    blob = try SignatureBlob(bytes: bytes)
+                } catch {
+                    rejected.append((location, SignatureRejection(check: .format, code: error.code.rawValue, reason: "malformed signature blob: \(error.reason)")))
+                    continue
+                }
+                guard case .simpleSigning(let message) = blob else {
+                    rejected.append((location, SignatureRejection(
+                        check: .format, code: SimpleSigningError.Code.invalidClaim.rawValue,
+                        reason: "a sigstore (cosign) signature, not an OpenPGP simple signature")))
+                    continue
+                }
+                switch verifier.verify(message, manifestDigest: digest, identity: .exact(identity)) {
                 case .accepted(let signature): accepted.append((location, signature))
                 case .rejected(let rejection): rejected.append((location, rejection))
                 }

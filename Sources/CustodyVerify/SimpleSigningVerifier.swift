@@ -23,6 +23,8 @@ public struct VerifiedSimpleSignature: Sendable {
 public struct SignatureRejection: Sendable, Hashable, CustomStringConvertible {
     /// Which check failed.
     public enum Check: String, Sendable, Hashable {
+        /// The stored blob: not a signature format Custody recognises, or not a simple signature.
+        case format
         /// The OpenPGP layer: malformed, not signed, bad signature, expired, revoked, weak hash…
         case openPGP
         /// The signer is not among the expected keys.
