@@ -98,7 +98,7 @@ let package = Package(
         .target(
             name: "CustodyCLI",
             dependencies: [
-                "CustodyOCI", "CustodyJSON", "CustodyFormats", "CustodyOpenPGP", "CustodyStores", "CustodyRegistry",
+                "CustodyOCI", "CustodyJSON", "CustodyFormats", "CustodyKeys", "CustodyOpenPGP", "CustodyStores", "CustodyRegistry",
                 "CustodyVerify", "CustodySign",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CustodyKeys
 import CustodyOpenPGP
 import Foundation
 
@@ -9,33 +10,103 @@ struct KeyGenerateCommand: AsyncParsableCommand {
         abstract: "Generate a signing key.",
         discussion: """
             --type openpgp writes PREFIX.pub.asc (the public key, to give to verifiers) and \
-            PREFIX.sec.asc (the secret key, mode 0600; protected when --passphrase-file is given). \
-            Both are readable by GnuPG (`gpg --import`).
+            PREFIX.sec.asc (the secret key, mode 0600; protected when --passphrase-file is given); \
+            GnuPG reads both. --type ecdsa-p256, ed25519 or rsa3072 writes PREFIX.pub (PEM \
+            SubjectPublicKeyInfo) and PREFIX.key (mode 0600): PKCS#8 PEM with --format pem, or \
+            cosign's encrypted key (ENCRYPTED COSIGN PRIVATE KEY, scrypt N=32768, readable by cosign \
+            and by containers/image) with --format cosign, whose passphrase comes from \
+            --passphrase-file or the COSIGN_PASSWORD environment variable, as cosign takes it.
             """
     )
 
-    enum KeyType: String, ExpressibleByArgument, CaseIterable { case openpgp }
+    enum KeyKind: String, ExpressibleByArgument, CaseIterable {
+        case openpgp
+        case ecdsaP256 = "ecdsa-p256"
+        case ed25519
+        case rsa3072
+    }
 
-    @Option(name: .long, help: "The key type: openpgp.") var type: KeyType
-    @Option(name: .long, help: "The algorithm: ed25519 or rsa3072.") var algorithm: OpenPGPSecretKey.GeneratedAlgorithm = .ed25519
-    @Option(name: .long, help: "The user ID, e.g. \"Build Team <build@example.com>\".") var uid: String
-    @Option(name: .customLong("passphrase-file"), help: "Protect the secret key with the passphrase in this file.") var passphraseFile: String?
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case pem
+        case cosign
+    }
+
+    @Option(name: .long, help: "The key type: openpgp, ecdsa-p256, ed25519 or rsa3072.") var type: KeyKind
+    @Option(name: .long, help: "For openpgp keys: ed25519 or rsa3072.") var algorithm: OpenPGPSecretKey.GeneratedAlgorithm?
+    @Option(name: .long, help: "For openpgp keys: the user ID, e.g. \"Build Team <build@example.com>\".") var uid: String?
+    @Option(name: .long, help: "For other keys: pem (unencrypted PKCS#8) or cosign (encrypted).") var format: Format?
+    @Option(name: .customLong("passphrase-file"), help: "A file holding the passphrase that protects the secret key.") var passphraseFile: String?
     @Option(name: .shortAndLong, help: "The output path prefix.") var output: String = "custody-key"
 
+    func validate() throws {
+        if type == .openpgp {
+            if uid == nil { throw ValidationError("--uid is required for openpgp keys") }
+            if format != nil { throw ValidationError("--format applies to ecdsa-p256, ed25519 and rsa3072 keys") }
+        } else {
+            if algorithm != nil || uid != nil { throw ValidationError("--algorithm and --uid apply to openpgp keys") }
+        }
+    }
+
     func run() async throws {
+        if type == .openpgp {
+            try generateOpenPGP()
+        } else {
+            try generatePEM()
+        }
+    }
+
+    private func generateOpenPGP() throws {
+        let algorithm = self.algorithm ?? .ed25519
+        let uid = self.uid ?? ""
         let key = try OpenPGPSecretKey.generate(algorithm, userID: uid)
         let publicPath = output + ".pub.asc", secretPath = output + ".sec.asc"
-        for path in [publicPath, secretPath] where FileManager.default.fileExists(atPath: path) {
-            throw ValidationError("\(path) exists; refusing to overwrite a key")
-        }
+        try refuseOverwriting([publicPath, secretPath])
         try Data(try key.armoredPublicKey().utf8).write(to: URL(fileURLWithPath: publicPath))
-        let secret = Data(try key.armoredSecretKey(passphrase: try InputFiles.passphrase(passphraseFile)).utf8)
-        guard FileManager.default.createFile(atPath: secretPath, contents: secret, attributes: [.posixPermissions: 0o600]) else {
-            throw ValidationError("cannot write \(secretPath)")
-        }
+        try writeSecret(Data(try key.armoredSecretKey(passphrase: try InputFiles.passphrase(passphraseFile)).utf8), to: secretPath)
         Console.current.line("Generated \(algorithm.rawValue) key \(key.fingerprint) for \(uid)")
         Console.current.line("Public key: \(publicPath)")
         Console.current.line("Secret key: \(secretPath)")
+    }
+
+    private func generatePEM() throws {
+        let keyType: KeyType
+        switch type {
+        case .ecdsaP256: keyType = .ecdsaP256
+        case .ed25519: keyType = .ed25519
+        case .rsa3072, .openpgp: keyType = .rsa3072
+        }
+        let key = try PrivateKey.generate(keyType)
+        let publicPath = output + ".pub", secretPath = output + ".key"
+        try refuseOverwriting([publicPath, secretPath])
+        let secret: String
+        switch format ?? .pem {
+        case .pem:
+            secret = key.pemRepresentation
+        case .cosign:
+            guard let passphrase = try InputFiles.passphrase(passphraseFile) ?? ProcessInfo.processInfo.environment["COSIGN_PASSWORD"].map({ Array($0.utf8) }),
+                !passphrase.isEmpty
+            else {
+                throw ValidationError("a cosign key needs a passphrase: --passphrase-file or COSIGN_PASSWORD")
+            }
+            secret = try CosignPrivateKey.encrypt(pkcs8DER: key.pkcs8DERRepresentation, passphrase: passphrase)
+        }
+        try Data(key.publicKey.pemRepresentation.utf8).write(to: URL(fileURLWithPath: publicPath))
+        try writeSecret(Data(secret.utf8), to: secretPath)
+        Console.current.line("Generated \(keyType) key \(key.publicKey.keyID.hex)")
+        Console.current.line("Public key: \(publicPath)")
+        Console.current.line("Secret key: \(secretPath)")
+    }
+
+    private func refuseOverwriting(_ paths: [String]) throws {
+        for path in paths where FileManager.default.fileExists(atPath: path) {
+            throw ValidationError("\(path) exists; refusing to overwrite a key")
+        }
+    }
+
+    private func writeSecret(_ data: Data, to path: String) throws {
+        guard FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600]) else {
+            throw ValidationError("cannot write \(path)")
+        }
     }
 }
 
