@@ -237,76 +237,27 @@ public enum CosignPrivateKeyError: Error, Equatable, Sendable, CustomStringConve
 
 // MARK: - JSON shape
 
-/// A coding key for any member name, so the decoders below can list every member present.
-private struct MemberKey: CodingKey {
-    var stringValue: String
-    var intValue: Int? { nil }
-    init(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
-}
-
-/// Checks that the object in `container` has exactly the member names `expected`.
-private func requireMembers(_ container: KeyedDecodingContainer<MemberKey>, _ expected: Set<String>, in object: String) throws {
-    let present = Set(container.allKeys.map(\.stringValue))
-    guard present == expected else {
-        let unknown = present.subtracting(expected).sorted()
-        let missing = expected.subtracting(present).sorted()
-        throw CosignPrivateKeyError.malformed(
-            "\(object): " + (unknown.isEmpty ? "" : "unknown member(s) \(unknown) ") + (missing.isEmpty ? "" : "missing member(s) \(missing)")
-        )
-    }
-}
-
+/// The JSON document, decoded by `StrictJSONDecoder`: every member listed here is required and any
+/// other member, or a duplicate, is refused.
 private struct EncryptedKeyFile: Decodable {
     var kdf: KDFSection
     var cipher: CipherSection
     var ciphertext: String
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: MemberKey.self)
-        try requireMembers(container, ["kdf", "cipher", "ciphertext"], in: "document")
-        kdf = try container.decode(KDFSection.self, forKey: MemberKey(stringValue: "kdf"))
-        cipher = try container.decode(CipherSection.self, forKey: MemberKey(stringValue: "cipher"))
-        ciphertext = try container.decode(String.self, forKey: MemberKey(stringValue: "ciphertext"))
-    }
 }
 
 private struct KDFSection: Decodable {
     var name: String
     var params: ScryptParams
     var salt: String
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: MemberKey.self)
-        try requireMembers(container, ["name", "params", "salt"], in: "kdf")
-        name = try container.decode(String.self, forKey: MemberKey(stringValue: "name"))
-        params = try container.decode(ScryptParams.self, forKey: MemberKey(stringValue: "params"))
-        salt = try container.decode(String.self, forKey: MemberKey(stringValue: "salt"))
-    }
 }
 
 private struct ScryptParams: Decodable {
     var N: Int
     var r: Int
     var p: Int
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: MemberKey.self)
-        try requireMembers(container, ["N", "r", "p"], in: "kdf.params")
-        N = try container.decode(Int.self, forKey: MemberKey(stringValue: "N"))
-        r = try container.decode(Int.self, forKey: MemberKey(stringValue: "r"))
-        p = try container.decode(Int.self, forKey: MemberKey(stringValue: "p"))
-    }
 }
 
 private struct CipherSection: Decodable {
     var name: String
     var nonce: String
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: MemberKey.self)
-        try requireMembers(container, ["name", "nonce"], in: "cipher")
-        name = try container.decode(String.self, forKey: MemberKey(stringValue: "name"))
-        nonce = try container.decode(String.self, forKey: MemberKey(stringValue: "nonce"))
-    }
 }
