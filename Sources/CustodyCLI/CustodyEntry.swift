@@ -51,11 +51,9 @@ public enum CustodyEntry {
         case let denied as CommandDenied:
             console.errorLine("custody: denied: \(denied.reason.replacingOccurrences(of: "\n", with: " "))")
             return ExitStatus.denied.rawValue
-        case is CleanExit, is ValidationError:
-            return reportUsage(error, console: console)
-        case _ where String(reflecting: type(of: error)).hasPrefix("ArgumentParser."):
-            // ArgumentParser's own parse errors and help requests (its `CommandError` is not public)
-            // can surface from `run()` of a command group; it words them and picks their status.
+        case _ where CustodyCommand.exitCode(for: error) != .failure:
+            // ArgumentParser's own outcomes (help requests, validation and parse errors, some of
+            // which surface from `run()` of a command group): it words them and picks the status.
             return reportUsage(error, console: console)
         default:
             // Everything else is a failure to evaluate: bad input, missing file, integrity failure.

@@ -44,7 +44,7 @@ struct DigestCommand: AsyncParsableCommand {
         }
         var verified: BlobCount?
         if verifyBlobs {
-            let tree = try await ImageTree.load(from: source)
+            let tree = try await ImageTree.load(from: source, root: root)
             let total = tree.blobs.reduce(Int64(0)) { $0 + $1.size }
             var bar = ProgressBar(console: Console.current, total: total)
             defer { bar.finish() }

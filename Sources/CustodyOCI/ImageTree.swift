@@ -22,9 +22,19 @@ public struct ImageTree: Sendable {
     /// Loads the root manifest and, for an index, every manifest it names (recursively).
     /// - Throws: ``OCIError`` when a manifest is missing, corrupt or too deep.
     public static func load(from source: any ImageSource) async throws -> ImageTree {
+        try await load(from: source, root: try await source.rootManifest())
+    }
+
+    /// Loads everything below an already read root manifest of `source`.
+    public static func load(from source: any ImageSource, root: Manifest) async throws -> ImageTree {
         var count = 0
-        let root = try await loadNode(source: source, descriptor: nil, manifest: try await source.rootManifest(), depth: 0, count: &count)
-        return ImageTree(root: root)
+        return ImageTree(root: try await loadNode(source: source, descriptor: nil, manifest: root, depth: 0, count: &count))
+    }
+
+    /// The root, then each manifest an index names directly, with its platform: the manifests that
+    /// are signed and verified one by one (as containers/image does per instance).
+    public var signableManifests: [(manifest: Manifest, platform: Platform?)] {
+        [(root.manifest, nil)] + root.children.map { ($0.manifest, $0.descriptor?.platform) }
     }
 
     private static func loadNode(source: any ImageSource, descriptor: Descriptor?, manifest: Manifest, depth: Int, count: inout Int) async throws -> Node {

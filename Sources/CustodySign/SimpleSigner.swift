@@ -44,15 +44,8 @@ public struct SimpleSigner: Sendable {
     /// manifest, all with the same identity (as `skopeo copy --all --sign-by`).
     /// - Returns: one entry per signature written, root first.
     public func signImage(_ source: any ImageSource, identity: ImageReference, store: any SignatureStore, at date: Date = Date()) async throws -> [Written] {
-        let root = try await source.rootManifest()
-        var targets: [(Digest, Platform?)] = [(root.digest, nil)]
-        if case .index(let index) = root.content {
-            for entry in index.manifests {
-                // Each instance is read and checked against the index before it is signed.
-                let instance = try await source.manifest(for: entry)
-                targets.append((instance.digest, entry.platform))
-            }
-        }
+        // Each platform manifest is read and checked against the index before it is signed.
+        let targets = try await ImageTree.load(from: source).signableManifests.map { ($0.manifest.digest, $0.platform) }
         var written: [Written] = []
         for (digest, platform) in targets {
             let blob = try sign(manifestDigest: digest, identity: identity.description, at: date)

@@ -45,16 +45,14 @@ public struct ImageSignatureVerifier: Sendable {
     /// stop the others from being evaluated.
     /// - Throws: when the image or the store cannot be read at all ("could not evaluate").
     public func verify(_ source: any ImageSource, identity: ImageReference, store: any SignatureStore) async throws -> ImageVerificationReport {
-        let root = try await source.rootManifest()
+        let tree = try await ImageTree.load(from: source)
+        var isIndex = false
+        if case .index = tree.root.manifest.content { isIndex = true }
         var targets: [ImageVerificationReport.Target] = []
-        if case .index(let index) = root.content {
-            targets.append(try await check(root.digest, platform: nil, required: false, identity: identity, store: store))
-            for entry in index.manifests {
-                let instance = try await source.manifest(for: entry)
-                targets.append(try await check(instance.digest, platform: entry.platform, required: true, identity: identity, store: store))
-            }
-        } else {
-            targets.append(try await check(root.digest, platform: nil, required: true, identity: identity, store: store))
+        for (position, entry) in tree.signableManifests.enumerated() {
+            // An index's own signature is reported but not required; every platform manifest's is.
+            let required = !(isIndex && position == 0)
+            targets.append(try await check(entry.manifest.digest, platform: entry.platform, required: required, identity: identity, store: store))
         }
         return ImageVerificationReport(targets: targets)
     }
