@@ -8,8 +8,9 @@
 // - CustodyFormats -> CustodyOCI, CustodyJSON (simple-signing claims; later envelopes, bundles)
 // - CustodyKeys    -> CustodyJSON, Crypto, _CryptoExtras (PEM and cosign key formats, NaCl secretbox, Signer)
 // - CustodyOpenPGP -> Crypto, _CryptoExtras, CZlib (the system zlib; the RFC 9580 subset simple signing needs)
-// - CustodyRegistry -> CustodyOCI, AsyncHTTPClient and the NIO types its API uses (the only networked core target)
-// - CustodyStores  -> CustodyOCI, CustodyRegistry, Yams (where signatures live: lookaside, dir:, registries.d)
+// - CustodyRegistry -> CustodyOCI, AsyncHTTPClient and the NIO/NIOSSL types it needs (the only networked core target)
+// - CustodyStores  -> CustodyOCI, CustodyFormats, CustodyRegistry, Yams (where images and signatures live:
+//                     the docker:// transport, cosign .sig attachments, lookaside, dir:, registries.d)
 // - CustodyVerify  -> the core targets above (checks signatures)
 // - CustodySign    -> the core targets above (makes and publishes signatures)
 // - CustodyCLI     -> the core targets plus ArgumentParser
@@ -42,6 +43,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         .target(name: "CustodyJSON", swiftSettings: upcoming),
@@ -77,22 +79,23 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: upcoming
         ),
         .target(
             name: "CustodyStores",
-            dependencies: ["CustodyOCI", "CustodyRegistry", .product(name: "Yams", package: "Yams")],
+            dependencies: ["CustodyOCI", "CustodyFormats", "CustodyRegistry", .product(name: "Yams", package: "Yams")],
             swiftSettings: upcoming
         ),
         .target(
             name: "CustodyVerify",
-            dependencies: ["CustodyOCI", "CustodyFormats", "CustodyOpenPGP", "CustodyStores"],
+            dependencies: ["CustodyOCI", "CustodyFormats", "CustodyKeys", "CustodyOpenPGP", "CustodyStores"],
             swiftSettings: upcoming
         ),
         .target(
             name: "CustodySign",
-            dependencies: ["CustodyOCI", "CustodyFormats", "CustodyOpenPGP", "CustodyStores"],
+            dependencies: ["CustodyOCI", "CustodyFormats", "CustodyKeys", "CustodyOpenPGP", "CustodyStores"],
             swiftSettings: upcoming
         ),
         .target(
@@ -128,12 +131,16 @@ let package = Package(
             resources: [.copy("Vectors")], swiftSettings: upcoming
         ),
         .testTarget(
+            name: "CustodyRegistryTests", dependencies: ["CustodyRegistry", "CustodyOCI", "CustodyTestSupport"],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
             name: "CustodyStoresTests", dependencies: ["CustodyStores", "CustodyRegistry", "CustodyOCI", "CustodyTestSupport"],
             swiftSettings: upcoming
         ),
         .testTarget(
             name: "CustodyVerifyTests",
-            dependencies: ["CustodyVerify", "CustodySign", "CustodyOpenPGP", "CustodyFormats", "CustodyStores", "CustodyOCI", "CustodyTestSupport"],
+            dependencies: ["CustodyVerify", "CustodySign", "CustodyOpenPGP", "CustodyKeys", "CustodyFormats", "CustodyStores", "CustodyOCI", "CustodyTestSupport"],
             swiftSettings: upcoming
         ),
         .testTarget(
