@@ -44,6 +44,9 @@ struct KeyGenerateCommand: AsyncParsableCommand {
             if format != nil { throw ValidationError("--format applies to ecdsa-p256, ed25519 and rsa3072 keys") }
         } else {
             if algorithm != nil || uid != nil { throw ValidationError("--algorithm and --uid apply to openpgp keys") }
+            if format == .cosign, passphraseFile == nil, ProcessInfo.processInfo.environment["COSIGN_PASSWORD", default: ""].isEmpty {
+                throw ValidationError("a cosign key needs a passphrase: --passphrase-file or COSIGN_PASSWORD")
+            }
         }
     }
 
@@ -83,12 +86,7 @@ struct KeyGenerateCommand: AsyncParsableCommand {
         case .pem:
             secret = key.pemRepresentation
         case .cosign:
-            guard let passphrase = try InputFiles.passphrase(passphraseFile) ?? ProcessInfo.processInfo.environment["COSIGN_PASSWORD"].map({ Array($0.utf8) }),
-                !passphrase.isEmpty
-            else {
-                throw ValidationError("a cosign key needs a passphrase: --passphrase-file or COSIGN_PASSWORD")
-            }
-            secret = try CosignPrivateKey.encrypt(pkcs8DER: key.pkcs8DERRepresentation, passphrase: passphrase)
+            secret = try CosignPrivateKey.encrypt(pkcs8DER: key.pkcs8DERRepresentation, passphrase: try InputFiles.cosignPassphrase(passphraseFile))
         }
         try Data(key.publicKey.pemRepresentation.utf8).write(to: URL(fileURLWithPath: publicPath))
         try writeSecret(Data(secret.utf8), to: secretPath)

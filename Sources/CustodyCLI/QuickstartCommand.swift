@@ -38,7 +38,7 @@ struct QuickstartCommand: AsyncParsableCommand {
         console.line("3. Sign the image as \(identity)")
         let store = try LookasideStore(base: "file://" + root + "/lookaside")
         let signer = SimpleSigner(key: key, creator: "custody \(CustodyVersion.current)")
-        let source = ImageName.ociLayout(path: layout, selector: .name("latest")).openSource()
+        let source = try ImageName.ociLayout(path: layout, selector: .name("latest")).openLocalSource()
         let written = try await signer.signImage(source, identity: identity, store: store)
         for entry in written { console.line("   signature stored at \(entry.location)") }
 

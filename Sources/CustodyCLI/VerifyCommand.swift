@@ -1,30 +1,36 @@
 import ArgumentParser
 import CustodyOCI
 import CustodyOpenPGP
+import CustodyStores
 import CustodyVerify
 
-/// `custody verify IMAGE`: checks an image's simple signatures against trusted OpenPGP keys.
+/// `custody verify IMAGE`: checks an image's signatures (simple signing and cosign) against trusted keys.
 struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Verify an image's simple signatures against trusted OpenPGP keys.",
+        abstract: "Verify an image's signatures against trusted keys: OpenPGP (simple signing) and PEM (cosign).",
         discussion: """
-            Every manifest must carry at least one signature by a key in the --gpg-key files that \
-            names its digest and --identity (for an index: every platform manifest; the index's own \
-            signature is reported but not required). Exit status 0 accepted, 1 denied, 2 could not \
-            evaluate. Each signature is reported with why it was accepted or rejected; an unreadable \
-            or garbage signature does not stop the others from being checked.
+            Every manifest must carry at least one accepted signature: by a --gpg-key key naming its \
+            digest and the identity, or by a --key key over a cosign payload naming its digest and \
+            the identity's repository (for an index: every platform manifest; the index's own \
+            signature is reported but not required). The identity is --identity, else the \
+            docker:// image's own reference. Simple signatures are read from the lookaside \
+            (--lookaside, --registries.d, or registries.d where containers tools look) and a dir: \
+            image's signature files; cosign signatures from the registry's sha256-<hex>.sig \
+            attachment or a dir: image's signature files. Exit status 0 accepted, 1 denied, 2 \
+            could not evaluate. Each signature is reported with why it was accepted or rejected.
             """
     )
 
     @OptionGroup var image: ImageOptions
-    @Option(name: .customLong("gpg-key"), help: "A trusted public key file (repeatable).") var gpgKeys: [String] = []
-    @Option(name: .long, help: "The identity signatures must name, e.g. docker.io/library/busybox:latest.") var identity: String
+    @Option(name: .customLong("gpg-key"), help: "A trusted OpenPGP public key file (repeatable).") var gpgKeys: [String] = []
+    @Option(name: .customLong("key"), help: "A trusted PEM public key for cosign signatures (repeatable).") var keys: [String] = []
+    @Option(name: .long, help: "The identity signatures must name, e.g. docker.io/library/busybox:latest.") var identity: String?
     @OptionGroup var store: SignatureStoreOptions
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        if gpgKeys.isEmpty { throw ValidationError("at least one --gpg-key is required") }
+        if gpgKeys.isEmpty && keys.isEmpty { throw ValidationError("at least one --gpg-key or --key is required") }
     }
 
     struct SignatureEntry: Encodable {
@@ -51,11 +57,18 @@ struct VerifyCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let name = try ImageName(parsing: image.image)
-        let reference = try ImageReference.parseNormalized(identity)
-        let verifier = ImageSignatureVerifier(verifier: SimpleSigningVerifier(keyring: try InputFiles.keyring(gpgKeys)))
-        let result = try await verifier.verify(
-            name.openSource(), identity: reference, store: try store.store(for: name, identity: reference, forWriting: false))
+        let name = try image.name()
+        let reference = try SigningIdentity.reference(identity, image: name, repositoryOnly: false)
+        let transport = try image.registry.transport(store: store)
+        let verifier = ImageSignatureVerifier(
+            simpleSigning: gpgKeys.isEmpty ? nil : SimpleSigningVerifier(keyring: try InputFiles.keyring(gpgKeys)),
+            cosign: keys.isEmpty ? nil : CosignVerifier(keys: try InputFiles.publicKeys(keys)))
+        // The lookaside is read as a store of its own, so that each unreadable file is reported;
+        // a dir: image's own signature files come with the source.
+        let source = try transport.openSource(name, lookasideSignatures: false, attachments: !keys.isEmpty)
+        var stores: [any SignatureStore] = []
+        if !gpgKeys.isEmpty, let lookaside = try store.lookasideStore(for: name, identity: reference) { stores.append(lookaside) }
+        let result = try await verifier.verify(source, identity: reference, stores: stores)
         let report = Report(
             image: image.image, identity: reference.description, decision: result.isAccepted ? "accepted" : "denied",
             manifests: result.targets.map(TargetEntry.init))
@@ -91,7 +104,7 @@ extension VerifyCommand.TargetEntry {
     init(_ target: ImageVerificationReport.Target) {
         var signatures: [VerifyCommand.SignatureEntry] = []
         for (location, signature) in target.accepted {
-            signatures.append(.init(location: location, outcome: "accepted", signer: signature.signer.description, identity: signature.dockerReference, reason: nil))
+            signatures.append(.init(location: location, outcome: "accepted", signer: signature.signer, identity: signature.dockerReference, reason: nil))
         }
         for (location, rejection) in target.rejected {
             signatures.append(.init(location: location, outcome: "rejected", signer: nil, identity: nil, reason: rejection.reason))

@@ -1,43 +1,63 @@
 import Synchronization
 
-/// Writes an image into a skopeo `dir:` directory.
+/// Writes an image into a skopeo `dir:` directory, atomically.
 ///
-/// As containers/image does, an existing `dir:` image at the path (recognised by its `version`
-/// file) is replaced, and a non-empty directory that is not one is refused, so that no stale
-/// manifest or signature of another image survives next to the new one.
+/// The image is written into a hidden staging directory next to the destination
+/// (`.NAME.custody-tmp-…`) and renamed into place by ``commit()``, so an interrupted or failed
+/// copy never leaves a half-written image under the destination's name; ``abort()`` removes the
+/// staging directory. As containers/image does, an existing `dir:` image at the path (recognised
+/// by its `version` file) is replaced, and a non-empty directory that is not one is refused.
 public struct DirectoryDestination: ImageDestination {
-    /// The directory layout.
+    /// The layout being written (the staging directory until ``commit()``; the image itself when
+    /// opened with ``init(appendingTo:)``).
     public let layout: DirectoryLayout
+    /// The destination directory.
+    public let path: String
+    private let staged: Bool
 
-    /// Prepares `path` for a new image.
+    /// Prepares a new image for `path`; nothing at `path` changes before ``commit()``.
     /// - Throws: ``OCIError`` when `path` is a non-empty directory without a skopeo `version` file.
     public init(path: String) throws {
-        layout = DirectoryLayout(path: path)
-        if FileSystem.isDirectory(path) {
-            let names = try FileSystem.contents(of: path)
-            if !names.isEmpty {
-                let versionPath = "\(path)/version"
-                let version = FileReader.exists(versionPath) ? try FileReader.readAll(path: versionPath, limit: 1024) : []
-                guard String(decoding: version, as: UTF8.self).hasPrefix("Directory Transport Version: ") else {
-                    throw OCIError(code: .invalidImageName, reason: "\(path) is not empty and is not a dir: image; refusing to overwrite it")
-                }
-                for name in names { FileSystem.remove("\(path)/\(name)") }
+        if FileSystem.isDirectory(path), !(try FileSystem.contents(of: path)).isEmpty {
+            guard Self.isDirectoryImage(path) else {
+                throw OCIError(code: .invalidImageName, reason: "\(path) is not empty and is not a dir: image; refusing to overwrite it")
             }
-        } else {
-            try FileSystem.makeDirectories(path)
         }
-        try StagedFile.write(Array(DirectoryLayout.versionFileContent.utf8), to: "\(path)/version")
+        let trimmed = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
+        let slash = trimmed.lastIndex(of: "/")
+        let parent = slash.map { trimmed[..<$0].isEmpty ? "/" : String(trimmed[..<$0]) } ?? "."
+        let base = slash.map { String(trimmed[trimmed.index(after: $0)...]) } ?? trimmed
+        try FileSystem.makeDirectories(parent)
+        let staging = "\(parent)/.\(base).custody-tmp-\(UInt64.random(in: 0...UInt64.max))"
+        try FileSystem.makeDirectories(staging)
+        self.path = trimmed
+        layout = DirectoryLayout(path: staging)
+        staged = true
+        do {
+            try StagedFile.write(Array(DirectoryLayout.versionFileContent.utf8), to: "\(staging)/version")
+        } catch {
+            FileSystem.removeTree(staging)
+            throw error
+        }
     }
 
-    /// Opens an existing `dir:` image to add signatures, keeping everything else.
+    /// Opens an existing `dir:` image to add signatures in place, keeping everything else.
     public init(appendingTo path: String) throws {
         guard FileReader.exists("\(path)/manifest.json") else {
             throw OCIError(code: .notFound, reason: "\(path) is not a dir: image (no manifest.json)")
         }
+        self.path = path
         layout = DirectoryLayout(path: path)
+        staged = false
     }
 
-    public var imageName: ImageName { .directory(path: layout.path) }
+    public var imageName: ImageName { .directory(path: path) }
+
+    private static func isDirectoryImage(_ path: String) -> Bool {
+        let versionPath = "\(path)/version"
+        guard FileReader.exists(versionPath), let version = try? FileReader.readAll(path: versionPath, limit: 1024) else { return false }
+        return String(decoding: version, as: UTF8.self).hasPrefix("Directory Transport Version: ")
+    }
 
     public func putBlob(_ descriptor: Descriptor, from source: any ImageSource) async throws {
         try await StagedFile.copy(descriptor, from: source, to: layout.blobPath(descriptor.digest))
@@ -68,6 +88,36 @@ public struct DirectoryDestination: ImageDestination {
         return numbers.lowerBound + index
     }
 
-    /// Nothing to do: every file is in place once written.
-    public func commit() async throws {}
+    /// Moves the staged image into place, replacing a previous `dir:` image at the path.
+    public func commit() async throws {
+        guard staged else { return }
+        guard FileReader.exists(layout.manifestPath(instance: nil)) else {
+            throw OCIError(code: .invalidManifest, reason: "no root manifest was written for \(path)")
+        }
+        var discarded: String?
+        if FileSystem.isDirectory(path) {
+            if !(try FileSystem.contents(of: path)).isEmpty {
+                guard Self.isDirectoryImage(path) else {
+                    throw OCIError(code: .invalidImageName, reason: "\(path) is not empty and is not a dir: image; refusing to overwrite it")
+                }
+                let old = layout.path + "-old"
+                try FileSystem.rename(path, to: old)
+                discarded = old
+            } else {
+                FileSystem.removeTree(path)
+            }
+        }
+        do {
+            try FileSystem.rename(layout.path, to: path)
+        } catch {
+            if let discarded { try? FileSystem.rename(discarded, to: path) }
+            throw error
+        }
+        if let discarded { FileSystem.removeTree(discarded) }
+    }
+
+    /// Removes the staging directory.
+    public func abort() async {
+        if staged { FileSystem.removeTree(layout.path) }
+    }
 }

@@ -75,6 +75,19 @@ package enum FileSystem {
         unlink(path)
     }
 
+    /// Removes a directory and everything in it, without following symbolic links; errors are ignored
+    /// (used only for Custody's own staging and discarded directories).
+    package static func removeTree(_ path: String) {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            for name in (try? contents(of: path)) ?? [] { removeTree("\(path)/\(name)") }
+            rmdir(path)
+        } else {
+            unlink(path)
+        }
+    }
+
     static func isDirectory(_ path: String) -> Bool {
         var info = stat()
         return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR

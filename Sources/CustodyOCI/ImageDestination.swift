@@ -22,6 +22,15 @@ public protocol ImageDestination: Sendable {
 
     /// Makes the written image visible under its name.
     func commit() async throws
+
+    /// Discards everything written since the destination was opened, after a failure before
+    /// ``commit()``. Nothing becomes visible under the image's name.
+    func abort() async
+}
+
+extension ImageDestination {
+    /// Destinations that stage nothing outside content-addressed files have nothing to discard.
+    public func abort() async {}
 }
 
 /// A file written under a temporary name in its final directory and renamed into place only

@@ -4,16 +4,21 @@
 ///   `org.opencontainers.image.ref.name` annotation in `index.json`, `@N` picks entry N, and no
 ///   `REF` picks the only entry (an error when there are several).
 /// - `dir:DIR`: skopeo's directory format (`manifest.json`, blobs named by hex, `signature-N`).
+/// - `docker://REF`: an image in a registry; `REF` is normalised as skopeo does (`busybox` is
+///   `docker.io/library/busybox:latest`). Opening one needs a registry client, so it is opened
+///   through `ImageTransport` (CustodyStores), not here.
 public enum ImageName: Sendable, Hashable, CustomStringConvertible {
     /// An OCI image layout.
     case ociLayout(path: String, selector: OCILayoutSelector)
     /// A skopeo `dir:` directory.
     case directory(path: String)
+    /// An image in a registry: a tag or a digest, never both.
+    case docker(ImageReference)
 
     /// The transports Custody reads and writes.
-    public static let supportedTransports = ["oci", "dir"]
+    public static let supportedTransports = ["docker", "oci", "dir"]
     /// Transports of containers/image that this version does not handle.
-    static let knownTransports = ["docker", "docker-archive", "oci-archive", "docker-daemon", "containers-storage", "atomic", "sif", "tarball"]
+    static let knownTransports = ["docker-archive", "oci-archive", "docker-daemon", "containers-storage", "atomic", "sif", "tarball"]
 
     /// Parses `TRANSPORT:DETAILS`.
     /// - Throws: ``OCIError`` with code ``OCIError/Code/invalidImageName``.
@@ -39,6 +44,11 @@ public enum ImageName: Sendable, Hashable, CustomStringConvertible {
         case "dir":
             guard !details.isEmpty else { throw OCIError(code: .invalidImageName, reason: "invalid image name \"\(text)\": the directory path is empty") }
             self = .directory(path: details)
+        case "docker":
+            guard details.hasPrefix("//") else {
+                throw OCIError(code: .invalidImageName, reason: "invalid image name \"\(text.prefix(256))\": expected docker://REFERENCE")
+            }
+            self = .docker(try ImageName.dockerReference(String(details.dropFirst(2)), in: text))
         case _ where ImageName.knownTransports.contains(transport):
             throw OCIError(
                 code: .invalidImageName,
@@ -59,15 +69,46 @@ public enum ImageName: Sendable, Hashable, CustomStringConvertible {
             case .index(let index): "oci:\(path):@\(index)"
             }
         case .directory(let path): "dir:\(path)"
+        case .docker(let reference): "docker://\(reference)"
         }
     }
 
-    /// Opens the image for reading.
-    public func openSource() -> any ImageSource {
+    /// Whether the image lives on this machine (`oci:` or `dir:`), so it opens without a registry client.
+    public var isLocal: Bool {
+        if case .docker = self { return false }
+        return true
+    }
+
+    /// Opens a local image (`oci:` or `dir:`) for reading.
+    /// - Throws: ``OCIError`` for a `docker://` name, which needs a registry client
+    ///   (CustodyStores' `ImageTransport` opens every transport).
+    public func openLocalSource() throws(OCIError) -> any ImageSource {
         switch self {
-        case .ociLayout(let path, let selector): OCILayoutSource(path: path, selector: selector)
-        case .directory(let path): DirectorySource(path: path)
+        case .ociLayout(let path, let selector): return OCILayoutSource(path: path, selector: selector)
+        case .directory(let path): return DirectorySource(path: path)
+        case .docker:
+            throw OCIError(code: .invalidImageName, reason: "\(self) is in a registry: open it through ImageTransport")
         }
+    }
+
+    /// Parses the reference of a `docker://` name as containers/image's docker transport does:
+    /// normalised, `:latest` added to a bare name, and a tag together with a digest refused.
+    static func dockerReference(_ text: String, in name: String) throws(OCIError) -> ImageReference {
+        let reference: ImageReference
+        do {
+            reference = try ImageReference.parseNormalized(text)
+        } catch {
+            throw OCIError(code: .invalidImageName, reason: "invalid image name \"\(name.prefix(256))\": \(error)")
+        }
+        if reference.tag != nil && reference.digest != nil {
+            throw OCIError(code: .invalidImageName, reason: "invalid image name \"\(name.prefix(256))\": a reference with both a tag and a digest is not supported")
+        }
+        if reference.isNameOnly {
+            do { return try reference.withTag(ImageReference.defaultTag) } catch {
+                throw OCIError(code: .invalidImageName, reason: "invalid image name \"\(name.prefix(256))\": \(error)")
+            }
+        }
+        return reference
     }
 }
 

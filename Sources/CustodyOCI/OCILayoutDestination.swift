@@ -12,6 +12,10 @@ public struct OCILayoutDestination: ImageDestination {
     /// The name the root manifest gets in `index.json`, if any.
     public let referenceName: String?
     private let root = RootBox()
+    /// Whether this destination created the layout (so that ``abort()`` removes it again), and
+    /// whether it also created its directory.
+    private let createdLayout: Bool
+    private let createdDirectory: Bool
 
     /// Opens (and if needed creates) the layout at `path`.
     /// - Throws: ``OCIError`` when `path` holds something other than an OCI layout.
@@ -20,7 +24,11 @@ public struct OCILayoutDestination: ImageDestination {
         self.referenceName = referenceName
         if FileReader.exists(layout.markerPath) {
             _ = try layout.readIndex()  // refuse to write into a layout Custody cannot read
+            createdLayout = false
+            createdDirectory = false
         } else {
+            createdLayout = true
+            createdDirectory = !FileSystem.isDirectory(path)
             if FileSystem.isDirectory(path), !(try FileSystem.contents(of: path).isEmpty) {
                 throw OCIError(code: .invalidImageName, reason: "\(path) is not empty and is not an OCI image layout")
             }
@@ -57,7 +65,18 @@ public struct OCILayoutDestination: ImageDestination {
 
     /// OCI layouts hold no signatures, as in containers/image.
     public func appendSignature(_ signature: [UInt8], for manifestDigest: Digest, instance: Bool) async throws -> Int {
-        throw OCIError(code: .unsupportedMediaType, reason: "an OCI image layout cannot hold signatures (\(layout.path)); use dir: or a lookaside store")
+        throw OCIError(code: .unsupportedMediaType, reason: "an OCI image layout cannot hold signatures (\(layout.path)); copy to dir: or a registry, or pass --remove-signatures")
+    }
+
+    /// Removes the layout when this destination created it. In an existing layout, blobs already
+    /// written stay (content-addressed, named by nothing): `index.json` is untouched.
+    public func abort() async {
+        guard createdLayout else { return }
+        if createdDirectory {
+            FileSystem.removeTree(layout.path)
+        } else {
+            for name in (try? FileSystem.contents(of: layout.path)) ?? [] { FileSystem.removeTree("\(layout.path)/\(name)") }
+        }
     }
 
     public func commit() async throws {

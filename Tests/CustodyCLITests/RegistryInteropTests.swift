@@ -316,7 +316,7 @@ struct RegistryInteropTests {
 /// A scratch directory for one test, removed by `remove()` (and, as a safety net, on deinit).
 /// Holds image copies, keys, lookaside trees, registries.d directories, policies, pulled images
 /// and a GNUPGHOME; every gpg-agent started for that GNUPGHOME is stopped on removal.
-private final class Workspace {
+final class Workspace {
     let root: String
     private var gnupgHomes: [String] = []
     private var removed = false
@@ -418,14 +418,14 @@ private final class Workspace {
 }
 
 /// A GnuPG key made by gpg itself, the way a skopeo user makes one.
-private struct GnuPGKey {
+struct GnuPGKey {
     /// The primary key fingerprint, 40 uppercase hex digits.
     let fingerprint: String
     /// The armored public key, exported by gpg.
     let publicKey: String
 }
 
-private struct GnuPGHome {
+struct GnuPGHome {
     let home: String
     var environment: [String: String] { ["GNUPGHOME": home] }
 
@@ -455,12 +455,12 @@ private struct GnuPGHome {
 
 /// The lookaside file for signature 1 of `digest` in `repository` (the path without the host):
 /// BASE/REPO@sha256=HEX/signature-1 (containers-image.md §2.1).
-private func lookasidePath(_ base: String, repository: String, digest: String) -> String {
+func lookasidePath(_ base: String, repository: String, digest: String) -> String {
     "\(base)/\(repository)@\(digest.replacingOccurrences(of: ":", with: "="))/signature-1"
 }
 
 /// `skopeo manifest-digest FILE` (the peer computes the expected value).
-private func manifestDigest(ofFile path: String) throws -> String {
+func manifestDigest(ofFile path: String) throws -> String {
     let result = try runProcess("skopeo", ["manifest-digest", path])
     let digest = result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
     guard result.status == 0, digest.hasPrefix("sha256:"), digest.count == 71 else {
@@ -470,7 +470,7 @@ private func manifestDigest(ofFile path: String) throws -> String {
 }
 
 /// The `manifests[].digest` values of an index or manifest list, in order.
-private func instanceDigests(ofIndex path: String) throws -> [String] {
+func instanceDigests(ofIndex path: String) throws -> [String] {
     guard let index = try JSONSerialization.jsonObject(with: fileBytes(path)) as? [String: Any],
           let manifests = index["manifests"] as? [[String: Any]]
     else {
@@ -484,7 +484,7 @@ private func instanceDigests(ofIndex path: String) throws -> [String] {
 
 /// The registry serves exactly the local manifest bytes for `reference` (skopeo did not convert
 /// the manifest while pushing), so the local digest is the registry digest.
-private func expectPushedUnchanged(_ reference: String, localManifest: String, work: Workspace) throws {
+func expectPushedUnchanged(_ reference: String, localManifest: String, work: Workspace) throws {
     let raw = try runProcess("skopeo", ["inspect", "--raw", "--tls-verify=false", "docker://\(reference)"])
     try #require(raw.status == 0, "skopeo inspect --raw docker://\(reference): \(raw)")
     let pushedFile = work.path("pushed-\(UUID().uuidString.prefix(8)).json")
@@ -493,10 +493,10 @@ private func expectPushedUnchanged(_ reference: String, localManifest: String, w
     #expect(try raw.stdout == fileBytes(localManifest), "docker://\(reference) serves other manifest bytes than \(localManifest)")
 }
 
-private func hex(_ digest: String) -> String {
+func hex(_ digest: String) -> String {
     String(digest.split(separator: ":").last ?? "")
 }
 
-private func fileBytes(_ path: String) throws -> Data {
+func fileBytes(_ path: String) throws -> Data {
     try Data(contentsOf: URL(fileURLWithPath: path))
 }

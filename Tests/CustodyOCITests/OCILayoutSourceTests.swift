@@ -279,7 +279,7 @@ struct OCILayoutSourceFixtureTests {
     func sameBytesAsSkopeo(reference: String) async throws {
         let path = try Fixtures.directory() + "/" + reference
         let name = try ImageName(parsing: "oci:" + path)
-        let manifest = try await name.openSource().rootManifest()
+        let manifest = try await name.openLocalSource().rootManifest()
         #expect(manifest.bytes == (try RealFixtures.skopeoRaw("oci:" + path)))
     }
 
