@@ -68,11 +68,28 @@ struct StagedFile {
         }
     }
 
+    /// The size of the writes ``copy(_:from:to:)`` makes.
+    static let writeBufferBytes = 1 << 20
+
     /// Streams a blob from `source` to `path`; the file takes its name only once the blob is verified.
     static func copy(_ descriptor: Descriptor, from source: any ImageSource, to path: String) async throws {
         let staged = try StagedFile(for: path)
         do {
-            try await source.streamBlob(descriptor) { try staged.sink.write($0) }
+            // Network sources deliver small chunks; gather them so the file sees few large writes.
+            var buffer: [UInt8] = []
+            buffer.reserveCapacity(writeBufferBytes)
+            try await source.streamBlob(descriptor) { chunk in
+                if buffer.count + chunk.count > writeBufferBytes, !buffer.isEmpty {
+                    try staged.sink.write(buffer)
+                    buffer.removeAll(keepingCapacity: true)
+                }
+                if chunk.count >= writeBufferBytes {
+                    try staged.sink.write(chunk)
+                } else {
+                    buffer.append(contentsOf: chunk)
+                }
+            }
+            if !buffer.isEmpty { try staged.sink.write(buffer) }
             try staged.commit()
         } catch {
             staged.discard()

@@ -35,6 +35,12 @@ public struct SignatureRejection: Sendable, Hashable, CustomStringConvertible {
         case digest
         /// The claim's identity.
         case identity
+        /// A cosign signature's cryptographic layer: the signature annotation is missing or not
+        /// base64, or no trusted key verifies the payload with its algorithm.
+        case cryptographic
+        /// No verifier is configured for the signature's format (a cosign signature but no cosign
+        /// key, or a simple signature but no OpenPGP key).
+        case verifier
     }
 
     /// Which check failed.
