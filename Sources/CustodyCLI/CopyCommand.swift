@@ -72,12 +72,12 @@ struct CopyCommand: AsyncParsableCommand {
     /// The signing step for `--sign-by` or `--key`, or nil.
     private func makeSigner(destination: ImageName) throws -> (@Sendable (Manifest) async throws -> [[UInt8]])? {
         if let signBy {
-            let identity = try SigningIdentity.reference(signIdentity, image: destination, repositoryOnly: false).description
+            let identity = try SigningIdentity.reference(signIdentity, image: destination, repositoryOnly: false, option: "--sign-identity").description
             let signer = SimpleSigner(key: try InputFiles.secretKey(signBy, passphraseFile: passphraseFile), creator: "custody \(CustodyVersion.current)")
             return { manifest in [try signer.sign(manifestDigest: manifest.digest, identity: identity)] }
         }
         if let key {
-            let identity = try SigningIdentity.reference(signIdentity, image: destination, repositoryOnly: true).description
+            let identity = try SigningIdentity.reference(signIdentity, image: destination, repositoryOnly: true, option: "--sign-identity").description
             let signer = CosignSigner(signer: try InputFiles.signer(key, passphraseFile: passphraseFile))
             return { manifest in
                 let signature = try await signer.sign(manifestDigest: manifest.digest, dockerReference: identity, annotations: nil)

@@ -44,8 +44,8 @@ struct QuickstartCommand: AsyncParsableCommand {
 
         console.line("4. Verify it with the public key")
         let trusted = try OpenPGPKeyring(bytes: Array(try key.armoredPublicKey().utf8))
-        let verifier = ImageSignatureVerifier(verifier: SimpleSigningVerifier(keyring: trusted))
-        let first = try await verifier.verify(source, identity: identity, store: store)
+        let verifier = ImageSignatureVerifier(simpleSigning: SimpleSigningVerifier(keyring: trusted), cosign: nil)
+        let first = try await verifier.verify(source, identity: identity, stores: [store])
         try report(first, expectAccepted: true)
 
         console.line("5. Tamper: replace the layer and reuse the old signature")
@@ -55,12 +55,12 @@ struct QuickstartCommand: AsyncParsableCommand {
         for stored in try await store.signatures(for: original.digest, reference: identity) {
             if let bytes = stored.bytes { _ = try await store.append(bytes, for: tampered.digest, reference: identity) }
         }
-        try report(try await verifier.verify(source, identity: identity, store: store), expectAccepted: false)
+        try report(try await verifier.verify(source, identity: identity, stores: [store]), expectAccepted: false)
 
         console.line("6. Tamper: sign the altered image with a key that is not trusted")
         let intruder = try OpenPGPSecretKey.generate(.ed25519, userID: "Intruder <intruder@example.invalid>")
         _ = try await SimpleSigner(key: intruder, creator: "intruder").signImage(source, identity: identity, store: store)
-        try report(try await verifier.verify(source, identity: identity, store: store), expectAccepted: false)
+        try report(try await verifier.verify(source, identity: identity, stores: [store]), expectAccepted: false)
 
         console.line("Done: the genuine signature was accepted; the replayed and the untrusted ones were rejected.")
         if keep { console.line("Files kept in \(root)") }

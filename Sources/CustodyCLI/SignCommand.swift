@@ -91,11 +91,11 @@ struct SignCommand: AsyncParsableCommand {
     }
 
     private func signCosign(_ name: ImageName, source: any ImageSource, transport: ImageTransport, keyPath: String) async throws -> Report {
+        let publisher = try AttachedSignaturePublisher(image: name, transport: transport)
         let reference = try SigningIdentity.reference(identity, image: name, repositoryOnly: true)
         let fileSigner = try InputFiles.signer(keyPath, passphraseFile: passphraseFile)
         let signer = CosignSigner(signer: fileSigner)
         let optional = try SignatureAnnotations.parse(annotations)
-        let publisher = try AttachedSignaturePublisher(image: name, transport: transport)
         var entries: [Entry] = []
         for (position, target) in try await ImageTree.load(from: source).signableManifests.enumerated() {
             let signature = try await signer.sign(manifestDigest: target.manifest.digest, dockerReference: reference.description, annotations: optional)
@@ -112,10 +112,10 @@ struct SignCommand: AsyncParsableCommand {
 enum SigningIdentity {
     /// `--identity` normalised, else the `docker://` image's own reference (its repository alone
     /// when `repositoryOnly`, as cosign writes it); a local image needs `--identity`.
-    static func reference(_ identity: String?, image: ImageName, repositoryOnly: Bool) throws -> ImageReference {
+    static func reference(_ identity: String?, image: ImageName, repositoryOnly: Bool, option: String = "--identity") throws -> ImageReference {
         if let identity { return try ImageReference.parseNormalized(identity) }
         guard case .docker(let reference) = image else {
-            throw ValidationError("\(image) has no registry name: give the identity to sign with --identity")
+            throw ValidationError("\(image) has no registry name: give the identity with \(option)")
         }
         return repositoryOnly ? reference.repository : reference
     }

@@ -68,7 +68,16 @@ struct VerifyCommand: AsyncParsableCommand {
         let source = try transport.openSource(name, lookasideSignatures: false, attachments: !keys.isEmpty)
         var stores: [any SignatureStore] = []
         if !gpgKeys.isEmpty, let lookaside = try store.lookasideStore(for: name, identity: reference) { stores.append(lookaside) }
-        let result = try await verifier.verify(source, identity: reference, stores: stores)
+        // A dir: image's signature files are read as a store, which reports each unreadable file on its own.
+        var readsImageSignatures = true
+        if case .directory(let path) = name {
+            stores.append(DirectorySignatureStore(path: path))
+            readsImageSignatures = false
+        }
+        if stores.isEmpty, case .ociLayout = name {
+            throw ValidationError("\(name) holds no signatures: name a store with --lookaside or --registries.d")
+        }
+        let result = try await verifier.verify(source, identity: reference, stores: stores, readsImageSignatures: readsImageSignatures)
         let report = Report(
             image: image.image, identity: reference.description, decision: result.isAccepted ? "accepted" : "denied",
             manifests: result.targets.map(TargetEntry.init))

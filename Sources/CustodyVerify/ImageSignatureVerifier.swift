@@ -105,12 +105,6 @@ public struct ImageSignatureVerifier: Sendable {
         self.cosignIdentity = cosignIdentity
     }
 
-    /// Makes an image verifier for simple signatures only.
-    @available(*, deprecated, renamed: "init(simpleSigning:cosign:)")
-    public init(verifier: SimpleSigningVerifier) {
-        self.init(simpleSigning: verifier, cosign: nil)
-    }
-
     /// Reads the image's manifests (each checked against the descriptor that named it), gathers
     /// their signatures from the image and from each of `stores`, and checks each. One unreadable
     /// or garbage signature does not stop the others from being evaluated.
@@ -123,19 +117,11 @@ public struct ImageSignatureVerifier: Sendable {
     ///   - stores: lookaside stores to read too. Do not pass a `dir:` image's own
     ///     `DirectorySignatureStore` here: its signatures are already read from the image.
     /// - Throws: when the image or a store cannot be read at all ("could not evaluate").
-    public func verify(_ source: any ImageSource, identity: ImageReference, stores: [any SignatureStore]) async throws -> ImageVerificationReport {
-        try await verify(source, identity: identity, readsImageSignatures: true, stores: stores)
-    }
-
-    /// Checks the signatures of `store` only (not those in the image), as before cosign signatures
-    /// were verified.
-    @available(*, deprecated, message: "use verify(_:identity:stores:), which also reads the image's own signatures")
-    public func verify(_ source: any ImageSource, identity: ImageReference, store: any SignatureStore) async throws -> ImageVerificationReport {
-        try await verify(source, identity: identity, readsImageSignatures: false, stores: [store])
-    }
-
-    private func verify(
-        _ source: any ImageSource, identity: ImageReference, readsImageSignatures: Bool, stores: [any SignatureStore]
+    ///   - readsImageSignatures: whether the image's own signatures (``ImageSource/signatures(for:instance:)``)
+    ///     are read; false when the caller passes a store over the same signatures that reports
+    ///     each unreadable file on its own (a `dir:` image's `DirectorySignatureStore`).
+    public func verify(
+        _ source: any ImageSource, identity: ImageReference, stores: [any SignatureStore], readsImageSignatures: Bool = true
     ) async throws -> ImageVerificationReport {
         let tree = try await ImageTree.load(from: source)
         var isIndex = false

@@ -68,7 +68,8 @@ struct CommandLineTests {
 
     @Test("bad input exits 2 with one line naming what failed", arguments: [
         (["digest", "nosuchtransport:x"], "unknown transport"),
-        (["digest", "docker://busybox"], "not supported"),
+        (["digest", "docker-archive:/tmp/x.tar"], "not supported"),
+        (["digest", "docker://127.0.0.1:1/custody/none:v1", "--tls-verify=false"], "127.0.0.1:1"),
         (["digest", "oci:/nonexistent/custody-layout"], "/nonexistent/custody-layout"),
         (["inspect", "dir:/nonexistent/custody-dir"], "/nonexistent/custody-dir"),
         (["digest", "oci:/tmp:bad name"], "invalid image reference"),
