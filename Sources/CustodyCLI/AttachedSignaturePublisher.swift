@@ -1,4 +1,3 @@
-import ArgumentParser
 import CustodyFormats
 import CustodyOCI
 import CustodyStores
@@ -11,7 +10,7 @@ struct AttachedSignaturePublisher {
 
     init(image: ImageName, transport: ImageTransport) throws {
         if case .ociLayout = image {
-            throw ValidationError("an OCI image layout cannot hold signatures (\(image)); sign the image in a registry or a dir: copy")
+            throw StoreError(code: .notWritable, reason: "an OCI image layout cannot hold signatures (\(image)); sign the image in a registry or a dir: copy")
         }
         self.image = image
         self.transport = transport
@@ -29,7 +28,7 @@ struct AttachedSignaturePublisher {
             let number = try await destination.appendSignature(try SignatureBlob.sigstore(signature).blob(), for: digest, instance: instance)
             return destination.layout.signaturePath(instance: instance ? digest : nil, number: number)
         case .ociLayout:
-            throw ValidationError("an OCI image layout cannot hold signatures (\(image))")
+            throw StoreError(code: .notWritable, reason: "an OCI image layout cannot hold signatures (\(image))")
         }
     }
 }
