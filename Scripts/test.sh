@@ -8,8 +8,8 @@
 #    only when something is missing. While installing, service starts are blocked with a
 #    temporary /usr/sbin/policy-rc.d (exit 101), because docker-registry's post-install script
 #    would otherwise start a system registry on :5000. Tests start their own registry instead.
-#    Also installs the Python packages the interop tests use (cryptography, pynacl) with pip
-#    when they cannot be imported.
+#    Also installs the Python packages the tests use (cryptography, pynacl, and bcrypt for the
+#    registry's htpasswd file) with pip when they cannot be imported.
 # 2. Runs `swift test "$@"` from the repository root and exits with its status.
 #
 # Under CI (CI=true) tests that need a peer tool fail instead of skipping when it is missing.
@@ -84,6 +84,7 @@ install_missing_packages() {
 PYTHON_PACKAGES=(
   "cryptography:cryptography"
   "nacl:pynacl"
+  "bcrypt:bcrypt"
 )
 
 install_missing_python_packages() {
