@@ -8,7 +8,7 @@
 // - CustodyFormats -> CustodyOCI, CustodyJSON (simple-signing claims; later envelopes, bundles)
 // - CustodyKeys    -> CustodyJSON, Crypto, _CryptoExtras (PEM and cosign key formats, NaCl secretbox, Signer)
 // - CustodyOpenPGP -> Crypto, _CryptoExtras, CZlib (the system zlib; the RFC 9580 subset simple signing needs)
-// - CustodyRegistry -> CustodyOCI, AsyncHTTPClient and the NIO/NIOSSL types it needs (the only networked core target)
+// - CustodyRegistry -> CustodyOCI, CustodyJSON, AsyncHTTPClient and the NIO/NIOSSL types it needs (the only networked core target)
 // - CustodyStores  -> CustodyOCI, CustodyFormats, CustodyRegistry, Yams (where images and signatures live:
 //                     the docker:// transport, cosign .sig attachments, lookaside, dir:, registries.d)
 // - CustodyVerify  -> the core targets above (checks signatures)
@@ -75,7 +75,7 @@ let package = Package(
         .target(
             name: "CustodyRegistry",
             dependencies: [
-                "CustodyOCI",
+                "CustodyOCI", "CustodyJSON",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

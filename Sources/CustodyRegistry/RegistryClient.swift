@@ -1,121 +1,698 @@
+import AsyncHTTPClient
+import CustodyJSON
 import CustodyOCI
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+import Synchronization
 
-// CONTRACT FILE (temporary bodies): the helper implementing the registry client replaces every
-// body below with the real implementation, keeping these public signatures (adding more is fine).
-
-/// Settings for talking to registries: TLS, credentials, timeouts and retries.
-public struct RegistryOptions: Sendable {
-    /// When false, every host may be reached over unverified TLS or plain HTTP (skopeo's `--tls-verify=false`).
-    public var tlsVerify: Bool
-    /// Hosts (`host` or `host:port`) that may be reached over unverified TLS or plain HTTP even when
-    /// ``tlsVerify`` is true (registries.conf `insecure = true`).
-    public var insecureHosts: Set<String>
-    /// Extra PEM files of CA certificates trusted for TLS, in addition to the system trust store.
-    public var certificateAuthorityFiles: [String]
-    /// Where credentials come from.
-    public var credentials: CredentialSource
-    /// The wall-clock budget of one HTTP request, body included.
-    public var requestTimeout: Duration
-    /// How many times a request is retried after a 429, a 5xx or a connection failure.
-    public var maxRetries: Int
-
-    public init(
-        tlsVerify: Bool = true, insecureHosts: Set<String> = [], certificateAuthorityFiles: [String] = [],
-        credentials: CredentialSource = .standard, requestTimeout: Duration = .seconds(60), maxRetries: Int = 3
-    ) {
-        self.tlsVerify = tlsVerify
-        self.insecureHosts = insecureHosts
-        self.certificateAuthorityFiles = certificateAuthorityFiles
-        self.credentials = credentials
-        self.requestTimeout = requestTimeout
-        self.maxRetries = maxRetries
-    }
-}
-
-/// Where a client finds credentials for a registry.
-public enum CredentialSource: Sendable, Hashable {
-    /// No credentials: anonymous access (anonymous bearer tokens are still fetched).
-    case anonymous
-    /// The places containers tools look: `$REGISTRY_AUTH_FILE`, `$XDG_RUNTIME_DIR/containers/auth.json`,
-    /// `$HOME/.config/containers/auth.json`, `$HOME/.docker/config.json` (with `credHelpers`/`credsStore`).
-    case standard
-    /// One auth file only (`--authfile`), in containers auth.json or docker config.json form.
-    case authFile(String)
-    /// An explicit user name and password (`--creds USER:PASSWORD`).
-    case basic(username: String, password: String)
-}
-
-/// A client for one registry host speaking the OCI Distribution API.
+/// A client for one registry host speaking the OCI Distribution API (v1.1) and the Docker
+/// Registry HTTP API V2 it grew from.
+///
+/// Everything read is checked: manifests against the digest they were asked by and against
+/// `Docker-Content-Digest`, blobs against their descriptor while they stream, and every body
+/// against a named size limit. Requests are authorized by the registry's authenticator (bearer
+/// tokens or basic credentials from ``RegistryOptions/credentials``), follow at most
+/// ``maxRedirects`` redirects, and are retried with backoff after a 429, 502, 503, 504 or a
+/// connection failure. Clients with the same TLS settings share connections; a client needs no
+/// shutdown. `Docs/registry.md` describes the rules.
+///
+/// Errors are ``RegistryError``s whose reason names the registry, repository or URL.
 public final class RegistryClient: Sendable {
     /// The registry host as in image references (`registry.example.com`, `127.0.0.1:5000`, `docker.io`).
     public let registry: String
+    /// The host requests go to: ``registry``, except `docker.io`, which is served by `registry-1.docker.io`.
+    public let endpointHost: String
+    /// Whether this registry may be reached over unverified TLS or plain HTTP
+    /// (``RegistryOptions/tlsVerify`` is false, or the host is in ``RegistryOptions/insecureHosts``).
+    public let allowsInsecure: Bool
+
+    let options: RegistryOptions
+    let httpClient: HTTPClient
+    let authenticator: RegistryAuthenticator
+    let counter: RequestCounter
+    /// `https` or `http` once known; nil for an insecure registry not yet contacted.
+    let resolvedScheme: Mutex<String?>
+
+    // MARK: Limits
+
+    /// The most redirects followed for one request.
+    public static let maxRedirects = 5
+    /// The longest connecting to a registry may take.
+    public static let connectTimeout: Duration = .seconds(10)
+    /// The first pause before a retry; it doubles with every further retry.
+    public static let initialRetryDelay: Duration = .milliseconds(200)
+    /// The longest pause before a retry, also when `Retry-After` asks for more.
+    public static let maxRetryDelay: Duration = .seconds(5)
+    /// The most bytes of an error body read (to report the registry's error codes).
+    public static let maxErrorBodyBytes = 64 * 1024
+    /// The largest tag list page accepted.
+    public static let maxTagListPageBytes = 4 * 1024 * 1024
+    /// The largest referrers response (one page) accepted.
+    public static let maxReferrersBytes = 4 * 1024 * 1024
+    /// The most tags read from one repository.
+    public static let maxTags = 100_000
+    /// The most referrers read for one subject.
+    public static let maxReferrers = 10_000
+    /// The most pages followed for one tag or referrers list.
+    public static let maxPages = 10_000
+
+    /// The `Accept` value of manifest requests: exactly the four manifest types Custody reads.
+    public static let manifestAccept = [
+        MediaType.ociManifest, MediaType.ociIndex, MediaType.dockerManifest, MediaType.dockerManifestList,
+    ].map(\.rawValue).joined(separator: ", ")
+
+    static let userAgent = "custody"
+
+    /// The host `docker.io` references resolve to, as containers/image resolves it.
+    public static func endpointHost(for registry: String) -> String {
+        registry == ImageReference.defaultDomain ? "registry-1.docker.io" : registry
+    }
 
     /// Makes a client; no request is made until the first call.
+    /// - Throws: ``RegistryError`` when `registry` is not a host name with an optional port
+    ///   (`.invalidURL`), or a CA file of ``RegistryOptions/certificateAuthorityFiles`` cannot be
+    ///   read (`.io`).
     public init(registry: String, options: RegistryOptions = RegistryOptions()) throws {
+        guard Self.isValidRegistry(registry) else {
+            throw RegistryError(code: .invalidURL, reason: "\(RegistryNames.printable(registry)) is not a registry host (host name or address with an optional port)")
+        }
         self.registry = registry
+        self.endpointHost = Self.endpointHost(for: registry)
+        self.options = options
+        let insecureNames = [registry, endpointHost, Self.bareHost(registry), Self.bareHost(endpointHost)]
+        self.allowsInsecure = !options.tlsVerify || insecureNames.contains(where: options.insecureHosts.contains)
+
+        let policy: RegistryTLSPolicy
+        var authorities: [NIOSSLCertificate] = []
+        if allowsInsecure {
+            policy = .unverified
+        } else {
+            authorities = try RegistryHTTPClients.loadCertificateAuthorities(options.certificateAuthorityFiles)
+            let der: [[UInt8]]
+            do {
+                der = try authorities.map { try $0.toDERBytes() }
+            } catch {
+                throw RegistryError(code: .io, reason: "cannot encode the CA certificates of \(options.certificateAuthorityFiles.joined(separator: ", ")): \(error)")
+            }
+            policy = .verified(extraCertificateAuthorities: der)
+        }
+        self.httpClient = RegistryHTTPClients.client(policy: policy, certificateAuthorities: authorities, readTimeout: options.requestTimeout)
+        let counter = RequestCounter()
+        self.counter = counter
+        self.resolvedScheme = Mutex(allowsInsecure ? nil : "https")
+        self.authenticator = RegistryAuthenticator(
+            registry: registry, credentials: options.credentials, client: httpClient,
+            requestTimeout: options.requestTimeout, onRequest: { counter.increment() }
+        )
     }
 
-    /// The number of HTTP requests this client has sent (every retry and token request counts).
-    public var requestCount: Int { 0 }
+    /// The number of HTTP requests this client has sent (every retry, redirect and token request counts).
+    public var requestCount: Int { counter.value }
+
+    // MARK: - Ping
 
     /// `GET /v2/`: checks the registry answers and learns its authentication challenge.
-    public func ping() async throws { throw RegistryError(code: .network, reason: "unimplemented") }
+    /// - Throws: ``RegistryError``: `.tls` or `.network` when it cannot be reached, `.unauthorized`
+    ///   when the challenge cannot be met, another code for any answer but 200.
+    public func ping() async throws {
+        let response = try await send(RegistryRequest(method: .GET, target: .path("/v2/"), scope: ""))
+        guard response.status == 200 else { throw await response.error("pinging registry \(registry)") }
+        await response.discard()
+    }
 
-    /// Fetches a manifest by tag or digest with Accept for the OCI and Docker schema 2 manifest and
-    /// index media types. When `reference` is a digest the bytes must hash to it.
+    // MARK: - Manifests
+
+    /// Fetches a manifest by tag or digest with `Accept` for the OCI and Docker schema 2 manifest
+    /// and index media types; the response's `Content-Type` is the declared media type.
+    ///
+    /// When `reference` is a digest the bytes must hash to it; when the registry sends
+    /// `Docker-Content-Digest`, the bytes must hash to that too.
+    /// - Throws: ``RegistryError``: `.notFound` (404), `.digestMismatch`, `.tooLarge` (over
+    ///   `Manifest.maxBytes`), `.invalidResponse` (not a manifest Custody reads), `.invalidRequest`.
     public func manifest(repository: String, reference: String) async throws -> Manifest {
-        throw RegistryError(code: .network, reason: "unimplemented")
+        let ref = try checkedReference(repository: repository, reference: reference)
+        let name = display(repository, ref)
+        var request = RegistryRequest(method: .GET, target: .path("/v2/\(repository)/manifests/\(ref.text)"), scope: pullScope(repository))
+        request.headers.add(name: "Accept", value: Self.manifestAccept)
+        let response = try await send(request)
+        guard response.status == 200 else { throw await response.error("fetching manifest \(name)") }
+        let bytes = try await response.collect(limit: Manifest.maxBytes, describing: "manifest \(name)")
+        if case .digest(let requested) = ref {
+            let actual = Digest.compute(bytes, algorithm: requested.algorithm)
+            guard actual == requested else {
+                throw RegistryError(code: .digestMismatch, reason: "manifest \(name) from \(response.url) is corrupt: its content hashes to \(actual), expected \(requested)")
+            }
+        }
+        try checkContentDigestHeader(response, bytes: bytes, what: "manifest \(name)")
+        do {
+            return try Manifest(bytes: bytes, declaredMediaType: Self.declaredManifestType(response.mediaType))
+        } catch {
+            throw RegistryError(code: .invalidResponse, reason: "manifest \(name) from \(response.url): \(error.reason)")
+        }
     }
 
-    /// `HEAD` a manifest: its descriptor (media type, digest, size), or nil when the registry says it is unknown.
+    /// `HEAD` a manifest: its descriptor (media type from `Content-Type`, digest from
+    /// `Docker-Content-Digest`, size from `Content-Length`), or nil when the registry answers 404.
+    /// - Throws: ``RegistryError``: `.invalidResponse` when a header is missing or malformed,
+    ///   `.digestMismatch` when the registry names another digest than the one asked for.
     public func manifestDescriptor(repository: String, reference: String) async throws -> Descriptor? {
-        throw RegistryError(code: .network, reason: "unimplemented")
+        let ref = try checkedReference(repository: repository, reference: reference)
+        let name = display(repository, ref)
+        var request = RegistryRequest(method: .HEAD, target: .path("/v2/\(repository)/manifests/\(ref.text)"), scope: pullScope(repository))
+        request.headers.add(name: "Accept", value: Self.manifestAccept)
+        let response = try await send(request)
+        if response.status == 404 { return nil }
+        guard response.status == 200 else { throw await response.error("checking manifest \(name)") }
+        guard let type = response.mediaType else {
+            throw RegistryError(code: .invalidResponse, reason: "\(response.what) (manifest \(name)) has no Content-Type")
+        }
+        guard let size = response.contentLength else {
+            throw RegistryError(code: .invalidResponse, reason: "\(response.what) (manifest \(name)) has no valid Content-Length")
+        }
+        guard size <= Int64(Manifest.maxBytes) else {
+            throw RegistryError(code: .tooLarge, reason: "\(response.what): manifest \(name) is \(size) bytes, over the limit of \(Manifest.maxBytes)")
+        }
+        let announced = try contentDigestHeader(response, what: "manifest \(name)")
+        let digest: Digest
+        switch (ref, announced) {
+        case (.digest(let requested), let announced?):
+            if announced.algorithm == requested.algorithm && announced != requested {
+                throw RegistryError(code: .digestMismatch, reason: "\(response.what): the registry says manifest \(name) has digest \(announced), expected \(requested)")
+            }
+            digest = requested
+        case (.digest(let requested), nil):
+            digest = requested
+        case (.tag, let announced?):
+            digest = announced
+        case (.tag, nil):
+            throw RegistryError(code: .invalidResponse, reason: "\(response.what) (manifest \(name)) has no Docker-Content-Digest")
+        }
+        return Descriptor(mediaType: MediaType(rawValue: type), digest: digest, size: size)
     }
 
-    /// Pushes manifest bytes under a tag or its digest; returns the digest.
+    /// Pushes manifest bytes under a tag or its digest, with the manifest's media type as
+    /// `Content-Type`; returns the digest (the one in `reference` when it is a digest).
+    /// - Throws: ``RegistryError``: `.digestMismatch` when `reference` is another digest than the
+    ///   manifest's, or the registry reports another digest; the registry's refusal otherwise.
     @discardableResult
     public func putManifest(_ manifest: Manifest, repository: String, reference: String) async throws -> Digest {
-        throw RegistryError(code: .network, reason: "unimplemented")
+        let ref = try checkedReference(repository: repository, reference: reference)
+        let name = display(repository, ref)
+        var digest = manifest.digest
+        if case .digest(let requested) = ref {
+            let actual = Digest.compute(manifest.bytes, algorithm: requested.algorithm)
+            guard actual == requested else {
+                throw RegistryError(code: .digestMismatch, reason: "cannot push manifest \(actual) to \(name): it does not have that digest")
+            }
+            digest = requested
+        }
+        var request = RegistryRequest(method: .PUT, target: .path("/v2/\(repository)/manifests/\(ref.text)"), scope: pushScope(repository))
+        request.headers.add(name: "Content-Type", value: manifest.mediaType.rawValue)
+        request.body = .bytes(manifest.bytes)
+        let response = try await send(request)
+        guard response.status == 201 else { throw await response.error("pushing manifest \(name)") }
+        try checkContentDigestHeader(response, bytes: manifest.bytes, what: "manifest \(name)")
+        await response.discard()
+        return digest
     }
 
-    /// Streams a blob, verified against `descriptor` (digest and size) while it streams.
+    // MARK: - Blobs
+
+    /// Streams a blob into `body`, verified against `descriptor` (size and digest) while it streams.
+    ///
+    /// `body` sees bytes before the end of the blob is checked: when this throws, drop what it
+    /// received.
+    /// - Throws: ``RegistryError``: `.notFound`, `.sizeMismatch` (a `Content-Length` or a body of
+    ///   another size than the descriptor's, refused as soon as it shows), `.digestMismatch`; or
+    ///   what `body` throws.
     public func streamBlob(repository: String, descriptor: Descriptor, into body: (UnsafeRawBufferPointer) throws -> Void) async throws {
-        throw RegistryError(code: .network, reason: "unimplemented")
+        try RegistryNames.checkRepository(repository, registry: registry)
+        let name = "blob \(descriptor.digest) of \(registry)/\(repository)"
+        let request = RegistryRequest(method: .GET, target: .path("/v2/\(repository)/blobs/\(descriptor.digest)"), scope: pullScope(repository))
+        let response = try await send(request)
+        guard response.status == 200 else { throw await response.error("fetching \(name)") }
+        if let length = response.contentLength, length != descriptor.size {
+            throw RegistryError(code: .sizeMismatch, reason: "\(response.what): \(name) is \(length) bytes, its descriptor states \(descriptor.size)")
+        }
+        if let announced = try contentDigestHeader(response, what: name),
+           announced.algorithm == descriptor.digest.algorithm, announced != descriptor.digest
+        {
+            throw RegistryError(code: .digestMismatch, reason: "\(response.what): the registry says \(name) has digest \(announced)")
+        }
+        var verifier = BlobVerifier(expected: descriptor)
+        try await response.forEachChunk { buffer in
+            try buffer.withUnsafeReadableBytes { chunk in
+                do {
+                    try verifier.update(chunk)
+                } catch {
+                    throw Self.registryError(error, context: "\(response.what)")
+                }
+                try body(chunk)
+            }
+        }
+        do {
+            try verifier.finish()
+        } catch {
+            throw Self.registryError(error, context: "\(response.what)")
+        }
     }
 
-    /// A small blob in memory, verified; over `limit` bytes is an error.
+    /// A small blob in memory, verified; a descriptor over `limit` bytes is refused before any request.
+    /// - Throws: ``RegistryError`` (`.tooLarge`), or as ``streamBlob(repository:descriptor:into:)``.
     public func blob(repository: String, descriptor: Descriptor, limit: Int) async throws -> [UInt8] {
-        throw RegistryError(code: .network, reason: "unimplemented")
+        guard descriptor.size <= Int64(limit) else {
+            throw RegistryError(code: .tooLarge, reason: "blob \(descriptor.digest) of \(registry)/\(repository) is \(descriptor.size) bytes, over the limit of \(limit)")
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(Int(descriptor.size))
+        try await streamBlob(repository: repository, descriptor: descriptor) { bytes.append(contentsOf: $0) }
+        return bytes
     }
 
-    /// Whether the repository already holds the blob (`HEAD /v2/<repo>/blobs/<digest>`).
+    /// Whether the repository already holds the blob (`HEAD /v2/<repo>/blobs/<digest>`: 200 or 404).
     public func blobExists(repository: String, digest: Digest) async throws -> Bool {
-        throw RegistryError(code: .network, reason: "unimplemented")
+        try RegistryNames.checkRepository(repository, registry: registry)
+        let request = RegistryRequest(method: .HEAD, target: .path("/v2/\(repository)/blobs/\(digest)"), scope: pullScope(repository))
+        let response = try await send(request)
+        switch response.status {
+        case 200: return true
+        case 404: return false
+        default: throw await response.error("checking blob \(digest) of \(registry)/\(repository)")
+        }
     }
 
-    /// Uploads in-memory bytes as a blob (monolithic), after checking them against `descriptor`.
+    /// Uploads in-memory bytes as a blob (`POST` then one `PUT`), after checking them against `descriptor`.
+    /// - Throws: ``RegistryError``: `.digestMismatch`/`.sizeMismatch` before any request when the
+    ///   bytes are not what `descriptor` names; the registry's refusal otherwise.
     public func uploadBlob(repository: String, descriptor: Descriptor, bytes: [UInt8]) async throws {
-        throw RegistryError(code: .network, reason: "unimplemented")
+        try RegistryNames.checkRepository(repository, registry: registry)
+        do {
+            try BlobVerifier.verify(bytes, against: descriptor)
+        } catch {
+            throw Self.registryError(error, context: "cannot upload to \(registry)/\(repository)")
+        }
+        try await withUpload(repository: repository, digest: descriptor.digest) { location in
+            try await self.finishUpload(at: location, repository: repository, descriptor: descriptor, body: .bytes(bytes))
+        }
     }
 
-    /// Uploads a file as a blob: monolithic when `chunkSize` is nil, else in `PATCH` chunks.
+    /// Uploads a file as a blob, streaming it from disk: monolithic (`POST`, then one `PUT` with
+    /// the whole file) when `chunkSize` is nil, else `PATCH` requests of `chunkSize` bytes
+    /// followed by a `PUT` without a body. The file is first checked against `descriptor`.
+    /// - Throws: ``RegistryError``: `.io` (unreadable file), `.digestMismatch`/`.sizeMismatch`
+    ///   (the file is not what `descriptor` names), `.invalidRequest` (`chunkSize` not positive);
+    ///   the registry's refusal otherwise. A failed upload is cancelled.
     public func uploadBlob(repository: String, descriptor: Descriptor, fileAt path: String, chunkSize: Int? = nil) async throws {
-        throw RegistryError(code: .network, reason: "unimplemented")
+        try RegistryNames.checkRepository(repository, registry: registry)
+        if let chunkSize, chunkSize <= 0 {
+            throw RegistryError(code: .invalidRequest, reason: "cannot upload \(path): chunk size \(chunkSize) is not positive")
+        }
+        var verifier = BlobVerifier(expected: descriptor)
+        do {
+            try FileReader.forEachChunk(path: path) { try verifier.update($0) }
+            try verifier.finish()
+        } catch {
+            throw Self.registryError(error, context: "cannot upload \(path) to \(registry)/\(repository)")
+        }
+        let size = descriptor.size
+        try await withUpload(repository: repository, digest: descriptor.digest) { start in
+            guard let chunkSize else {
+                return try await self.finishUpload(
+                    at: start, repository: repository, descriptor: descriptor, body: .file(path: path, offset: 0, length: size)
+                )
+            }
+            var location = start
+            var offset: Int64 = 0
+            while offset < size {
+                let length = min(Int64(chunkSize), size - offset)
+                var request = RegistryRequest(method: .PATCH, target: .url(location), scope: self.pushScope(repository))
+                request.headers.add(name: "Content-Type", value: "application/octet-stream")
+                request.headers.add(name: "Content-Range", value: "\(offset)-\(offset + length - 1)")
+                request.body = .file(path: path, offset: offset, length: length)
+                request.retriesConnectionFailures = false
+                let response = try await self.send(request)
+                let context = "uploading bytes \(offset)-\(offset + length - 1) of blob \(descriptor.digest) to \(self.registry)/\(repository)"
+                guard response.status == 202 else { throw await response.error(context) }
+                if let range = response.header("Range"), let end = Self.rangeEnd(range), end != offset + length - 1 {
+                    throw RegistryError(code: .invalidResponse, reason: "\(context): \(response.what) says it holds bytes up to \(end), expected \(offset + length - 1)")
+                }
+                guard let next = response.header("Location").flatMap(response.url.resolving) else {
+                    throw RegistryError(code: .invalidResponse, reason: "\(context): \(response.what) answered 202 without a usable Location")
+                }
+                await response.discard()
+                location = next
+                offset += length
+            }
+            try await self.finishUpload(at: location, repository: repository, descriptor: descriptor, body: .bytes([]))
+        }
     }
 
-    /// Cross-repository mount; returns false when the registry started an upload instead (nothing is left dangling).
+    /// Cross-repository mount (`POST /v2/<repo>/blobs/uploads/?mount=<digest>&from=<source>`).
+    /// - Returns: true when the registry mounted the blob (201); false when it started an upload
+    ///   instead (202), which is cancelled at once, so nothing is left dangling.
     public func mountBlob(repository: String, digest: Digest, from sourceRepository: String) async throws -> Bool {
-        throw RegistryError(code: .network, reason: "unimplemented")
+        try RegistryNames.checkRepository(repository, registry: registry)
+        try RegistryNames.checkRepository(sourceRepository, registry: registry)
+        let path = "/v2/\(repository)/blobs/uploads/?mount=\(RegistryURL.percentEncoded(digest.description))&from=\(RegistryURL.percentEncoded(sourceRepository))"
+        var request = RegistryRequest(
+            method: .POST, target: .path(path),
+            scope: "\(pushScope(repository)) \(pullScope(sourceRepository))"
+        )
+        request.body = .bytes([])
+        let response = try await send(request)
+        let context = "mounting blob \(digest) from \(registry)/\(sourceRepository) into \(repository)"
+        switch response.status {
+        case 201:
+            await response.discard()
+            return true
+        case 202:
+            guard let location = response.header("Location").flatMap(response.url.resolving) else {
+                throw RegistryError(code: .invalidResponse, reason: "\(context): \(response.what) answered 202 without a usable Location")
+            }
+            await response.discard()
+            try await cancelUpload(at: location, repository: repository)
+            return false
+        default:
+            throw await response.error(context)
+        }
     }
 
-    /// Every tag of a repository, following `Link` pagination.
+    // MARK: - Tags
+
+    /// Every tag of a repository, following `Link: <…>; rel="next"` pagination (`?n=pageSize`
+    /// when given), at most ``maxTags`` tags over at most ``maxPages`` pages.
     public func tags(repository: String, pageSize: Int? = nil) async throws -> [String] {
-        throw RegistryError(code: .network, reason: "unimplemented")
+        try RegistryNames.checkRepository(repository, registry: registry)
+        if let pageSize, pageSize <= 0 {
+            throw RegistryError(code: .invalidRequest, reason: "cannot list tags of \(registry)/\(repository): page size \(pageSize) is not positive")
+        }
+        let name = "tags of \(registry)/\(repository)"
+        var path = "/v2/\(repository)/tags/list"
+        if let pageSize { path += "?n=\(pageSize)" }
+        var tags: [String] = []
+        try await forEachPage(
+            first: RegistryRequest(method: .GET, target: .path(path), scope: pullScope(repository)), what: name
+        ) { response in
+            guard response.status == 200 else { throw await response.error("listing \(name)") }
+            let bytes = try await response.collect(limit: Self.maxTagListPageBytes, describing: "a page of \(name)")
+            let page = try Self.parseTagList(bytes, what: "\(response.what)")
+            guard page.count <= Self.maxTags - tags.count else {
+                throw RegistryError(code: .tooLarge, reason: "listing \(name): more than \(Self.maxTags) tags")
+            }
+            tags += page
+        }
+        return tags
     }
 
-    /// The manifests that name `subject`: the OCI 1.1 referrers API, or the `sha256-<hex>` tag
-    /// schema when the registry does not have the API.
+    // MARK: - Referrers
+
+    /// The manifests that name `subject` (their descriptors), optionally only those of `artifactType`.
+    ///
+    /// Uses the OCI 1.1 referrers API (`GET /v2/<repo>/referrers/<digest>`, following `Link`
+    /// pagination; filtered here unless the registry says it applied the filter). When the
+    /// registry answers 404 there, reads the referrers tag schema instead: the index tagged
+    /// `<alg>-<hex>` (no such tag: no referrers).
     public func referrers(repository: String, subject: Digest, artifactType: String? = nil) async throws -> [Descriptor] {
-        throw RegistryError(code: .network, reason: "unimplemented")
+        try RegistryNames.checkRepository(repository, registry: registry)
+        let name = "referrers of \(registry)/\(repository)@\(subject)"
+        var path = "/v2/\(repository)/referrers/\(subject)"
+        if let artifactType { path += "?artifactType=\(RegistryURL.percentEncoded(artifactType))" }
+        var request = RegistryRequest(method: .GET, target: .path(path), scope: pullScope(repository))
+        request.headers.add(name: "Accept", value: MediaType.ociIndex.rawValue)
+        var descriptors: [Descriptor] = []
+        var usesTagSchema = false
+        var first = true
+        try await forEachPage(first: request, what: name) { response in
+            defer { first = false }
+            if first && response.status == 404 {
+                await response.discard()
+                usesTagSchema = true
+                return
+            }
+            guard response.status == 200 else { throw await response.error("listing \(name)") }
+            let bytes = try await response.collect(limit: Self.maxReferrersBytes, describing: name)
+            let manifests = try Self.parseReferrers(bytes, what: "\(response.what)")
+            let filtered = response.headers[canonicalForm: "OCI-Filters-Applied"]
+                .contains { $0.trimmingSpaces().lowercased() == "artifacttype" }
+            let page = filtered ? manifests : Self.filter(manifests, artifactType: artifactType)
+            guard page.count <= Self.maxReferrers - descriptors.count else {
+                throw RegistryError(code: .tooLarge, reason: "listing \(name): more than \(Self.maxReferrers) referrers")
+            }
+            descriptors += page
+        }
+        guard usesTagSchema else { return descriptors }
+
+        let tag = Self.referrersTag(for: subject)
+        let index: Manifest
+        do {
+            index = try await manifest(repository: repository, reference: tag)
+        } catch let error as RegistryError where error.code == .notFound {
+            return []
+        }
+        guard case .index(let content) = index.content else {
+            throw RegistryError(code: .invalidResponse, reason: "listing \(name): tag \(tag) holds a \(index.mediaType) manifest, not an index of referrers")
+        }
+        return Self.filter(content.manifests, artifactType: artifactType)
+    }
+
+    /// The referrers tag schema's tag for `subject`: `<alg>-<hex>`, the algorithm cut to 32 and the
+    /// hex to 64 characters.
+    public static func referrersTag(for subject: Digest) -> String {
+        String(subject.algorithm.rawValue.prefix(32)) + "-" + String(subject.encoded.prefix(64))
+    }
+
+    // MARK: - Helpers
+
+    func pullScope(_ repository: String) -> String { "repository:\(repository):pull" }
+    func pushScope(_ repository: String) -> String { "repository:\(repository):pull,push" }
+
+    private func checkedReference(repository: String, reference: String) throws -> RegistryNames.Reference {
+        try RegistryNames.checkRepository(repository, registry: registry)
+        return try RegistryNames.reference(reference, repository: repository, registry: registry)
+    }
+
+    /// `registry/repo:tag` or `registry/repo@digest`.
+    private func display(_ repository: String, _ reference: RegistryNames.Reference) -> String {
+        switch reference {
+        case .tag(let tag): "\(registry)/\(repository):\(tag)"
+        case .digest(let digest): "\(registry)/\(repository)@\(digest)"
+        }
+    }
+
+    /// The `Content-Type` to declare to `Manifest`: a manifest type (so that a document claiming
+    /// another type is refused), else nil (a generic type such as `application/json`: the
+    /// document's own `mediaType` or shape decides).
+    static func declaredManifestType(_ contentType: String?) -> MediaType? {
+        guard let contentType else { return nil }
+        let type = MediaType(rawValue: contentType)
+        return type.isSupportedManifest || type == .dockerSchema1 || type == .dockerSchema1Signed ? type : nil
+    }
+
+    /// `Docker-Content-Digest`, parsed; nil when absent or of an algorithm Custody does not know.
+    /// - Throws: ``RegistryError`` (`.invalidResponse`) when it is not a digest at all.
+    private func contentDigestHeader(_ response: RegistryResponse, what: String) throws -> Digest? {
+        guard let value = response.header("Docker-Content-Digest")?.trimmingSpaces() else { return nil }
+        do {
+            return try Digest(parsing: value)
+        } catch .unsupportedAlgorithm {
+            return nil
+        } catch {
+            throw RegistryError(code: .invalidResponse, reason: "\(response.what) (\(what)): Docker-Content-Digest \(RegistryNames.printable(value)) is not a digest: \(error)")
+        }
+    }
+
+    /// Refuses `bytes` when the response's `Docker-Content-Digest` names another digest.
+    private func checkContentDigestHeader(_ response: RegistryResponse, bytes: [UInt8], what: String) throws {
+        guard let announced = try contentDigestHeader(response, what: what) else { return }
+        let actual = Digest.compute(bytes, algorithm: announced.algorithm)
+        guard actual == announced else {
+            throw RegistryError(code: .digestMismatch, reason: "\(response.what): the registry says \(what) has digest \(announced), but its content hashes to \(actual)")
+        }
+    }
+
+    /// Starts an upload (`POST /v2/<repo>/blobs/uploads/`, 202 with `Location`), runs `body` with
+    /// the upload's location, and cancels the upload when `body` fails.
+    private func withUpload(repository: String, digest: Digest, _ body: (RegistryURL) async throws -> Void) async throws {
+        var request = RegistryRequest(method: .POST, target: .path("/v2/\(repository)/blobs/uploads/"), scope: pushScope(repository))
+        request.body = .bytes([])
+        let response = try await send(request)
+        let context = "starting the upload of blob \(digest) to \(registry)/\(repository)"
+        guard response.status == 202 else { throw await response.error(context) }
+        guard let location = response.header("Location").flatMap(response.url.resolving) else {
+            throw RegistryError(code: .invalidResponse, reason: "\(context): \(response.what) answered 202 without a usable Location")
+        }
+        await response.discard()
+        do {
+            try await body(location)
+        } catch {
+            try? await cancelUpload(at: location, repository: repository)
+            throw error
+        }
+    }
+
+    /// `PUT <location>?digest=<digest>` with `body` (the whole blob, or nothing after chunks);
+    /// expects 201 and checks `Docker-Content-Digest` when present.
+    private func finishUpload(at location: RegistryURL, repository: String, descriptor: Descriptor, body: RegistryRequest.Body) async throws {
+        var request = RegistryRequest(method: .PUT, target: .url(location.appendingQuery("digest", descriptor.digest.description)), scope: pushScope(repository))
+        request.headers.add(name: "Content-Type", value: "application/octet-stream")
+        request.body = body
+        let response = try await send(request)
+        let context = "uploading blob \(descriptor.digest) to \(registry)/\(repository)"
+        guard response.status == 201 else { throw await response.error(context) }
+        if let announced = try contentDigestHeader(response, what: "blob \(descriptor.digest)"),
+           announced.algorithm == descriptor.digest.algorithm, announced != descriptor.digest
+        {
+            throw RegistryError(code: .digestMismatch, reason: "\(context): \(response.what) says it stored digest \(announced)")
+        }
+        await response.discard()
+    }
+
+    /// `DELETE <location>`: cancels an upload. 2xx, or 404 (already gone), is success.
+    private func cancelUpload(at location: RegistryURL, repository: String) async throws {
+        let response = try await send(RegistryRequest(method: .DELETE, target: .url(location), scope: pushScope(repository)))
+        guard (200..<300).contains(response.status) || response.status == 404 else {
+            throw await response.error("cancelling an upload to \(registry)/\(repository)")
+        }
+        await response.discard()
+    }
+
+    /// Sends `first`, passes each response to `page`, and follows `Link: <…>; rel="next"` until
+    /// there is none, at most ``maxPages`` pages and never the same URL twice.
+    private func forEachPage(first: RegistryRequest, what: String, _ page: (RegistryResponse) async throws -> Void) async throws {
+        var request = first
+        var seen: Set<RegistryURL> = []
+        for _ in 0..<Self.maxPages {
+            let response = try await send(request)
+            seen.insert(response.url)
+            let link = response.header("Link")
+            try await page(response)
+            guard response.status == 200, let link, let next = Self.nextLink(link) else { return }
+            guard let url = response.url.resolving(next) else {
+                throw RegistryError(code: .invalidResponse, reason: "listing \(what): \(response.what) sent an unusable Link \(RegistryNames.printable(next))")
+            }
+            guard seen.insert(url).inserted else {
+                throw RegistryError(code: .invalidResponse, reason: "listing \(what): the Link pagination loops (back to \(url))")
+            }
+            request.target = .url(url)
+        }
+        throw RegistryError(code: .tooLarge, reason: "listing \(what): more than \(Self.maxPages) pages")
+    }
+
+    /// The target of the `rel="next"` link of a `Link` header value, if any.
+    static func nextLink(_ header: String) -> String? {
+        var rest = Substring(header)
+        while let open = rest.firstIndex(of: "<") {
+            guard let close = rest[open...].firstIndex(of: ">") else { return nil }
+            let target = rest[rest.index(after: open)..<close]
+            var parameters = rest[rest.index(after: close)...]
+            if let nextLink = parameters.firstIndex(of: "<") {
+                rest = parameters[nextLink...]
+                parameters = parameters[..<nextLink]
+            } else {
+                rest = ""
+            }
+            for parameter in parameters.split(whereSeparator: { $0 == ";" || $0 == "," }) {
+                let pair = parameter.split(separator: "=", maxSplits: 1)
+                guard pair.count == 2, pair[0].trimmingSpaces().lowercased() == "rel" else { continue }
+                let value = pair[1].trimmingSpaces().trimmingCharacters(in: "\"")
+                if value.lowercased().split(separator: " ").contains("next") { return String(target) }
+            }
+        }
+        return nil
+    }
+
+    /// The end of a `Range: 0-<end>` header.
+    static func rangeEnd(_ header: String) -> Int64? {
+        let value = header.trimmingSpaces()
+        let range = value.hasPrefix("bytes=") ? value.dropFirst(6) : Substring(value)
+        let parts = range.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2 else { return nil }
+        return Int64(parts[1])
+    }
+
+    /// The tags of a `{"name": …, "tags": [...] | null}` page.
+    static func parseTagList(_ bytes: [UInt8], what: String) throws -> [String] {
+        let value: JSONValue
+        do {
+            value = try JSONParser(limits: JSONLimits(maxDocumentBytes: maxTagListPageBytes)).parse(bytes)
+        } catch {
+            throw RegistryError(code: .invalidResponse, reason: "\(what): the tag list is not valid JSON: \(error)")
+        }
+        guard case .object(let top) = value else {
+            throw RegistryError(code: .invalidResponse, reason: "\(what): the tag list is not a JSON object")
+        }
+        switch top["tags"] {
+        case nil, .null?:
+            return []
+        case .array(let items)?:
+            return try items.map { item in
+                guard case .string(let tag) = item else {
+                    throw RegistryError(code: .invalidResponse, reason: "\(what): the tag list holds a \(item.typeName), not a string")
+                }
+                return tag
+            }
+        case let other?:
+            throw RegistryError(code: .invalidResponse, reason: "\(what): the tag list's tags member is a \(other.typeName), not an array")
+        }
+    }
+
+    /// The `manifests` of a referrers response (an OCI image index).
+    static func parseReferrers(_ bytes: [UInt8], what: String) throws -> [Descriptor] {
+        let manifest: Manifest
+        do {
+            manifest = try Manifest(bytes: bytes, declaredMediaType: .ociIndex)
+        } catch {
+            throw RegistryError(code: .invalidResponse, reason: "\(what): the referrers response is not an OCI image index: \(error.reason)")
+        }
+        guard case .index(let index) = manifest.content else {
+            throw RegistryError(code: .invalidResponse, reason: "\(what): the referrers response is not an OCI image index")
+        }
+        return index.manifests
+    }
+
+    static func filter(_ descriptors: [Descriptor], artifactType: String?) -> [Descriptor] {
+        guard let artifactType else { return descriptors }
+        return descriptors.filter { $0.artifactType?.rawValue == artifactType }
+    }
+
+    /// An integrity or file error from CustodyOCI as a ``RegistryError`` with the same meaning.
+    static func registryError(_ error: any Error, context: String) -> any Error {
+        guard let error = error as? OCIError else { return error }
+        let code: RegistryError.Code
+        switch error.code {
+        case .digestMismatch: code = .digestMismatch
+        case .sizeMismatch: code = .sizeMismatch
+        case .tooLarge: code = .tooLarge
+        default: code = .io
+        }
+        return RegistryError(code: code, reason: "\(context): \(error.reason)")
+    }
+
+    /// A host name or address (IPv4, or IPv6 in brackets) with an optional port.
+    static func isValidRegistry(_ registry: String) -> Bool {
+        if ImageReference.isValidDomain(registry) { return true }
+        guard registry.hasPrefix("["), let close = registry.firstIndex(of: "]") else { return false }
+        let address = registry[registry.index(after: registry.startIndex)..<close]
+        let rest = registry[registry.index(after: close)...]
+        let addressOK = !address.isEmpty && address.allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." }
+        let portOK = rest.isEmpty || (rest.hasPrefix(":") && rest.count > 1 && rest.dropFirst().allSatisfy(\.isASCII) && rest.dropFirst().allSatisfy(\.isNumber))
+        return addressOK && portOK
+    }
+
+    /// `host` of `host:port` (and `[v6]` of `[v6]:port`).
+    static func bareHost(_ registry: String) -> String {
+        if registry.hasPrefix("["), let close = registry.firstIndex(of: "]") {
+            return String(registry[...close])
+        }
+        return String(registry.prefix { $0 != ":" })
+    }
+}
+
+extension StringProtocol {
+    /// Without leading and trailing `character`s.
+    func trimmingCharacters(in character: Character) -> String {
+        guard let start = firstIndex(where: { $0 != character }), let end = lastIndex(where: { $0 != character }) else { return "" }
+        return String(self[start...end])
     }
 }

@@ -21,6 +21,27 @@ public struct RegistryError: Error, Sendable, Hashable, CustomStringConvertible 
         public static let tooManyRedirects = Code(rawValue: "tooManyRedirects")
         /// The response body is larger than the caller's limit.
         public static let tooLarge = Code(rawValue: "tooLarge")
+        /// The registry refused access to the repository with the credentials given (403).
+        public static let denied = Code(rawValue: "denied")
+        /// The registry does not know the repository, manifest, blob or upload (404).
+        public static let notFound = Code(rawValue: "notFound")
+        /// Content does not hash to the digest that names it, or the registry reports another digest.
+        public static let digestMismatch = Code(rawValue: "digestMismatch")
+        /// Content does not have the size its descriptor states.
+        public static let sizeMismatch = Code(rawValue: "sizeMismatch")
+        /// The response is not what the protocol requires: an unexpected status, a missing or malformed
+        /// header, or a body that cannot be parsed.
+        public static let invalidResponse = Code(rawValue: "invalidResponse")
+        /// The registry answered with a server error (5xx) or kept asking to slow down (429), also after retries.
+        public static let server = Code(rawValue: "server")
+        /// TLS failed: the certificate was not trusted, the host name did not match, or the server does
+        /// not speak TLS (a plain-HTTP registry reached without permission).
+        public static let tls = Code(rawValue: "tls")
+        /// An argument cannot be sent: a repository name, tag or digest that is not valid (it is never
+        /// put into a URL), or a chunk size that is not positive.
+        public static let invalidRequest = Code(rawValue: "invalidRequest")
+        /// A local file could not be read: a blob to upload, or a certificate authority file.
+        public static let io = Code(rawValue: "io")
     }
 
     /// The kind of failure.

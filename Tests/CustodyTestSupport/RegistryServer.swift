@@ -26,6 +26,12 @@ public final class RegistryServer {
     public let port: UInt16
     /// The temporary directory holding `config.yml`, `storage/` and the server's output files.
     public let directory: String
+    /// The certificate and key the server serves TLS with; nil for plain HTTP.
+    public let tls: TLSFiles?
+    /// How the server authenticates clients (`.none`: it does not).
+    public let authentication: Authentication
+    /// The token service of a `.token` registry, nil otherwise; stopped with the registry.
+    public let tokenService: TokenService?
 
     private let process: Process
     private var stopped = false
@@ -45,14 +51,23 @@ public final class RegistryServer {
     }
 
     /// Starts a registry on a free port. Retries with another port (up to `attempts` times) when
-    /// the chosen port was taken between choosing it and the server binding it.
-    public init(attempts: Int = 3) throws {
+    /// the chosen port was taken between choosing it and the server binding it. With `tls`, the
+    /// server speaks HTTPS only, with that certificate and key. With `authentication`, clients must
+    /// authenticate (htpasswd basic auth, or token auth with a token service started here).
+    public init(attempts: Int = 3, tls: TLSFiles? = nil, authentication: Authentication = .none) throws {
         let executable = try Self.executablePath()
         let fileManager = FileManager.default
         let directory = fileManager.temporaryDirectory
             .appendingPathComponent("custody-registry-\(UUID().uuidString.prefix(8))", isDirectory: true)
             .path
         try fileManager.createDirectory(atPath: directory + "/storage", withIntermediateDirectories: true)
+        let authenticationSetup: AuthenticationSetup
+        do {
+            authenticationSetup = try Self.prepareAuthentication(authentication, directory: directory)
+        } catch {
+            try? fileManager.removeItem(atPath: directory)
+            throw error
+        }
 
         var lastFailure = ""
         retry: for attempt in 1...max(1, attempts) {
@@ -65,7 +80,8 @@ public final class RegistryServer {
             }
             let outcome: Result<Process, TestSupportError>
             do {
-                outcome = try Self.start(executable: executable, directory: directory, port: port, attempt: attempt)
+                outcome = try Self.start(executable: executable, directory: directory, port: port, attempt: attempt, tls: tls,
+                    authenticationYAML: authenticationSetup.yaml)
             } catch {
                 try? fileManager.removeItem(atPath: directory)
                 throw error
@@ -76,6 +92,9 @@ public final class RegistryServer {
                 self.port = port
                 self.host = "127.0.0.1:\(port)"
                 self.directory = directory
+                self.tls = tls
+                self.authentication = authentication
+                self.tokenService = authenticationSetup.tokenService
                 return
             case .failure(let failure):
                 lastFailure = failure.message
@@ -97,6 +116,7 @@ public final class RegistryServer {
         guard !stopped else { return }
         stopped = true
         Self.terminate(process)
+        tokenService?.stop()
         try? FileManager.default.removeItem(atPath: directory)
     }
 
@@ -111,7 +131,8 @@ public final class RegistryServer {
     /// process, or a failure (the server exited or never answered) after stopping it. Throws only
     /// when the config cannot be written or the process cannot be launched.
     private static func start(
-        executable: String, directory: String, port: UInt16, attempt: Int
+        executable: String, directory: String, port: UInt16, attempt: Int, tls: TLSFiles? = nil,
+        authenticationYAML: String = ""
     ) throws -> Result<Process, TestSupportError> {
         let config = directory + "/config.yml"
         // http.secret only silences the "No HTTP secret provided" warning; this is a test server.
@@ -129,7 +150,8 @@ public final class RegistryServer {
             http:
               addr: 127.0.0.1:\(port)
               secret: custody-test-registry-\(UUID().uuidString)
-
+            \(tlsConfiguration(tls))
+            \(authenticationYAML)
             """
         try Data(yaml.utf8).write(to: URL(fileURLWithPath: config))
 
@@ -175,6 +197,10 @@ public final class RegistryServer {
             }
             switch httpStatus(port: port, path: "/v2/") {
             case .success(200):
+                return .success(process)
+            case .success(let status) where isReadyOverTLS(status: status, tls: tls):
+                return .success(process)
+            case .success(401) where !authenticationYAML.isEmpty:
                 return .success(process)
             case .success(let status):
                 lastAnswer = "HTTP \(status)"
@@ -293,5 +319,249 @@ public final class RegistryServer {
             return .failure(TestSupportError("no HTTP status line from 127.0.0.1:\(port) (got \(statusLine.debugDescription))"))
         }
         return .success(status)
+    }
+}
+
+// MARK: - TLS
+
+extension RegistryServer {
+    /// A PEM certificate (chain) and its PEM private key for a registry serving HTTPS.
+    public struct TLSFiles: Sendable {
+        public var certificate: String
+        public var key: String
+        public init(certificate: String, key: String) {
+            self.certificate = certificate
+            self.key = key
+        }
+    }
+
+    /// `https` when the server speaks TLS, else `http`.
+    public var scheme: String { tls == nil ? "http" : "https" }
+
+    /// The `http.tls` lines of config.yml (indented under `http:`), or nothing.
+    static func tlsConfiguration(_ tls: TLSFiles?) -> String {
+        guard let tls else { return "" }
+        return """
+              tls:
+                certificate: \(tls.certificate)
+                key: \(tls.key)
+
+            """
+    }
+
+    /// The startup probe speaks plain HTTP; a TLS server answers it with 400 ("Client sent an
+    /// HTTP request to an HTTPS server"), which shows it is up.
+    static func isReadyOverTLS(status: Int, tls: TLSFiles?) -> Bool {
+        tls != nil && status == 400
+    }
+}
+
+// MARK: - Authentication (htpasswd basic auth and token auth, for the registry-auth tests)
+
+extension RegistryServer {
+    /// How a test registry authenticates clients.
+    public enum Authentication: Sendable {
+        /// No authentication.
+        case none
+        /// `auth: htpasswd` with bcrypt entries for `users` (name → password); the registry
+        /// challenges with `Basic realm="custody-test-realm"`.
+        case htpasswd(users: [String: String])
+        /// `auth: token` with a token service (`Scripts/registry-token-server.py`) that accepts
+        /// `users` (name → password) as basic credentials and `refreshTokens` (identity token →
+        /// user name) in OAuth2 refresh-token requests, and issues tokens valid for `expiresIn` seconds.
+        case token(users: [String: String], refreshTokens: [String: String] = [:], expiresIn: Int = 300)
+    }
+
+    /// The htpasswd realm of `.htpasswd` registries.
+    public static let htpasswdRealm = "custody-test-realm"
+    /// The `service` of `.token` registries.
+    public static let tokenServiceName = "custody-test-registry"
+    /// The token issuer `.token` registries trust.
+    public static let tokenIssuer = "custody-test-issuer"
+
+    /// The `auth:` section of config.yml and the token service it names.
+    struct AuthenticationSetup {
+        var yaml: String
+        var tokenService: TokenService?
+    }
+
+    /// Writes the htpasswd file or starts the token service for `authentication`.
+    static func prepareAuthentication(_ authentication: Authentication, directory: String) throws -> AuthenticationSetup {
+        switch authentication {
+        case .none:
+            return AuthenticationSetup(yaml: "", tokenService: nil)
+        case .htpasswd(let users):
+            let lines = try users.keys.sorted().map { try htpasswdLine(user: $0, password: users[$0]!) }
+            let path = directory + "/htpasswd"
+            try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: path))
+            return AuthenticationSetup(
+                yaml: """
+                    auth:
+                      htpasswd:
+                        realm: \(htpasswdRealm)
+                        path: \(path)
+
+                    """,
+                tokenService: nil)
+        case .token(let users, let refreshTokens, let expiresIn):
+            let service = try TokenService(
+                directory: directory, users: users, refreshTokens: refreshTokens, expiresIn: expiresIn)
+            return AuthenticationSetup(
+                yaml: """
+                    auth:
+                      token:
+                        realm: \(service.realm)
+                        service: \(tokenServiceName)
+                        issuer: \(tokenIssuer)
+                        rootcertbundle: \(service.certificatePath)
+
+                    """,
+                tokenService: service)
+        }
+    }
+
+    /// One htpasswd line `user:bcrypt-hash` (cost 4, the minimum, to keep tests fast), made with
+    /// Python's `bcrypt` module when it is importable (pip `bcrypt`, Debian `python3-bcrypt`),
+    /// else `htpasswd -nbB` (Debian `apache2-utils`), else Python's `crypt` module (Python 3.12
+    /// and older, on a libcrypt with bcrypt such as Debian's libxcrypt).
+    public static func htpasswdLine(user: String, password: String) throws -> String {
+        var attempts: [String] = []
+        if PeerTool.path("python3") != nil {
+            let script = """
+                import sys, bcrypt
+                sys.stdout.write(bcrypt.hashpw(sys.argv[2].encode(), bcrypt.gensalt(rounds=4)).decode())
+                """
+            let result = try runProcess("python3", ["-c", script, user, password])
+            if result.status == 0, result.stdoutText.hasPrefix("$2") {
+                return "\(user):\(result.stdoutText)"
+            }
+            attempts.append("python3 -c 'import bcrypt': \(result.stderrText.split(separator: "\n").last ?? "")")
+        }
+        if PeerTool.path("htpasswd") != nil {
+            let result = try runProcess("htpasswd", ["-nbBC", "4", user, password])
+            let line = result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
+            if result.status == 0, line.hasPrefix("\(user):$2") { return line }
+            attempts.append("htpasswd -nbB: status \(result.status)")
+        }
+        if PeerTool.path("python3") != nil {
+            let script = """
+                import sys, warnings
+                warnings.simplefilter("ignore")
+                import crypt
+                sys.stdout.write(crypt.crypt(sys.argv[2], crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=16)))
+                """
+            let result = try runProcess("python3", ["-c", script, user, password])
+            if result.status == 0, result.stdoutText.hasPrefix("$2") {
+                return "\(user):\(result.stdoutText)"
+            }
+            attempts.append("python3 -c 'import crypt': \(result.stderrText.split(separator: "\n").last ?? "")")
+        }
+        throw TestSupportError("""
+            cannot make a bcrypt htpasswd entry: install the Python module bcrypt (pip install bcrypt) \
+            or apache2-utils (htpasswd); tried: \(attempts.joined(separator: "; "))
+            """)
+    }
+
+    /// The token service of a token-auth test registry: `Scripts/registry-token-server.py` on a
+    /// free 127.0.0.1 port, with a fresh ES256 key whose self-signed certificate is the registry's
+    /// `rootcertbundle`. Stopped by ``stop()`` or when released.
+    public final class TokenService {
+        /// The port it listens on.
+        public let port: UInt16
+        /// The certificate the registry trusts (PEM).
+        public let certificatePath: String
+        /// One line per token issued: `GET|POST user=NAME scopes=A|B`.
+        public let logPath: String
+        private let process: Process
+        private var stopped = false
+
+        /// The token endpoint, as the registry's challenges name it.
+        public var realm: String { "http://127.0.0.1:\(port)/token" }
+
+        /// The lines of the issue log so far (one per token issued).
+        public var issuedTokens: [String] {
+            ((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        }
+
+        init(directory: String, users: [String: String], refreshTokens: [String: String], expiresIn: Int) throws {
+            guard let python = PeerTool.path("python3") else {
+                throw TestSupportError("python3 not found in PATH; the token service needs it (with the cryptography module)")
+            }
+            let script = Fixtures.repositoryRoot + "/Scripts/registry-token-server.py"
+            let config: [String: Any] = [
+                "issuer": RegistryServer.tokenIssuer,
+                "service": RegistryServer.tokenServiceName,
+                "users": users,
+                "refresh_tokens": refreshTokens,
+            ]
+            let configPath = directory + "/token-service.json"
+            try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: configPath))
+            certificatePath = directory + "/token-service.pem"
+            logPath = directory + "/token-service.log"
+            let stdoutPath = directory + "/token-service.stdout"
+            let stderrPath = directory + "/token-service.stderr"
+            guard FileManager.default.createFile(atPath: stdoutPath, contents: nil),
+                  FileManager.default.createFile(atPath: stderrPath, contents: nil),
+                  FileManager.default.createFile(atPath: logPath, contents: nil)
+            else {
+                throw TestSupportError("cannot create the token service's files in \(directory)")
+            }
+            let stdoutHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: stdoutPath))
+            defer { try? stdoutHandle.close() }
+            let stderrHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
+            defer { try? stderrHandle.close() }
+
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: python)
+            process.arguments = [
+                script, "--config", configPath, "--certificate", certificatePath, "--log", logPath,
+                "--expires-in", String(expiresIn), "--port", "0",
+            ]
+            process.standardInput = FileHandle.nullDevice
+            process.standardOutput = stdoutHandle
+            process.standardError = stderrHandle
+            do {
+                try process.run()
+            } catch {
+                throw TestSupportError("cannot start \(script): \(error)")
+            }
+
+            // The first line of standard output is the port, printed once the certificate is written.
+            let clock = ContinuousClock()
+            let deadline = clock.now + RegistryServer.startupTimeout
+            while true {
+                let output = (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? ""
+                if let line = output.split(separator: "\n", omittingEmptySubsequences: false).first, output.contains("\n") {
+                    guard let port = UInt16(line) else {
+                        RegistryServer.terminate(process)
+                        throw TestSupportError("the token service printed \(String(line).debugDescription) instead of its port")
+                    }
+                    self.port = port
+                    break
+                }
+                if !process.isRunning || clock.now >= deadline {
+                    RegistryServer.terminate(process)
+                    let stderr = (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""
+                    throw TestSupportError("""
+                        the token service (\(script)) did not start (is the Python module cryptography installed?)
+                        --- stderr ---
+                        \(stderr)
+                        """)
+                }
+                usleep(20_000)
+            }
+            self.process = process
+        }
+
+        deinit {
+            stop()
+        }
+
+        /// Terminates the token service. Safe to call more than once.
+        public func stop() {
+            guard !stopped else { return }
+            stopped = true
+            RegistryServer.terminate(process)
+        }
     }
 }
