@@ -11,7 +11,9 @@
 // - CustodyRegistry -> CustodyOCI, CustodyJSON, AsyncHTTPClient and the NIO/NIOSSL types it needs (the only networked core target)
 // - CustodyStores  -> CustodyOCI, CustodyFormats, CustodyRegistry, Yams (where images and signatures live:
 //                     the docker:// transport, cosign .sig attachments, lookaside, dir:, registries.d)
-// - CustodyVerify  -> the core targets above (checks signatures)
+// - CustodyPolicy  -> CustodyOCI, CustodyJSON, CustodyKeys, CustodyFormats (policy documents, scopes,
+//                     identity rules, decisions; no I/O beyond reading the policy file)
+// - CustodyVerify  -> the core targets above (checks signatures, evaluates policies)
 // - CustodySign    -> the core targets above (makes and publishes signatures)
 // - CustodyCLI     -> the core targets plus ArgumentParser
 // - custody        -> CustodyCLI only; it holds `@main` and nothing else
@@ -34,6 +36,7 @@ let package = Package(
         .library(name: "CustodyKeys", targets: ["CustodyKeys"]),
         .library(name: "CustodyOpenPGP", targets: ["CustodyOpenPGP"]),
         .library(name: "CustodyStores", targets: ["CustodyStores"]),
+        .library(name: "CustodyPolicy", targets: ["CustodyPolicy"]),
         .library(name: "CustodyVerify", targets: ["CustodyVerify"]),
         .library(name: "CustodySign", targets: ["CustodySign"]),
     ],
@@ -89,8 +92,13 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .target(
+            name: "CustodyPolicy",
+            dependencies: ["CustodyOCI", "CustodyJSON", "CustodyKeys", "CustodyFormats"],
+            swiftSettings: upcoming
+        ),
+        .target(
             name: "CustodyVerify",
-            dependencies: ["CustodyOCI", "CustodyFormats", "CustodyKeys", "CustodyOpenPGP", "CustodyStores"],
+            dependencies: ["CustodyOCI", "CustodyFormats", "CustodyKeys", "CustodyOpenPGP", "CustodyStores", "CustodyPolicy"],
             swiftSettings: upcoming
         ),
         .target(
@@ -101,7 +109,7 @@ let package = Package(
         .target(
             name: "CustodyCLI",
             dependencies: [
-                "CustodyOCI", "CustodyJSON", "CustodyFormats", "CustodyKeys", "CustodyOpenPGP", "CustodyStores", "CustodyRegistry",
+                "CustodyOCI", "CustodyJSON", "CustodyFormats", "CustodyKeys", "CustodyOpenPGP", "CustodyStores", "CustodyRegistry", "CustodyPolicy",
                 "CustodyVerify", "CustodySign",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -135,12 +143,19 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .testTarget(
+            name: "CustodyPolicyTests", dependencies: ["CustodyPolicy", "CustodyOCI", "CustodyJSON", "CustodyTestSupport"],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
             name: "CustodyStoresTests", dependencies: ["CustodyStores", "CustodyRegistry", "CustodyOCI", "CustodyTestSupport"],
             swiftSettings: upcoming
         ),
         .testTarget(
             name: "CustodyVerifyTests",
-            dependencies: ["CustodyVerify", "CustodySign", "CustodyOpenPGP", "CustodyKeys", "CustodyFormats", "CustodyStores", "CustodyOCI", "CustodyTestSupport"],
+            dependencies: [
+                "CustodyVerify", "CustodySign", "CustodyPolicy", "CustodyOpenPGP", "CustodyKeys", "CustodyFormats", "CustodyStores", "CustodyOCI",
+                "CustodyTestSupport",
+            ],
             swiftSettings: upcoming
         ),
         .testTarget(
