@@ -160,9 +160,10 @@ final class FileSink {
         }
     }
 
-    func close() throws {
+    /// Closes the file, after `fsync` when `sync` is true.
+    func close(sync: Bool = true) throws {
         guard fd >= 0 else { return }
-        let result = fsync(fd) == 0 ? Glibc.close(fd) : -1
+        let result = (!sync || fsync(fd) == 0) ? Glibc.close(fd) : -1
         fd = -1
         guard result == 0 else { throw FileReader.systemError("cannot write", path: path) }
     }

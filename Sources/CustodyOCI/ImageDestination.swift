@@ -46,8 +46,12 @@ struct StagedFile {
         sink = try FileSink(creating: temporaryPath)
     }
 
-    func commit() throws {
-        try sink.close()
+    /// Closes the file and renames it into place.
+    /// - Parameter sync: `fsync` first. Streamed blobs skip it: a blob is checked against its
+    ///   digest on every read, so one damaged by a crash is found and refused, while metadata
+    ///   (manifests, `index.json`, signatures) is synced before it takes its name.
+    func commit(sync: Bool = true) throws {
+        try sink.close(sync: sync)
         try FileSystem.rename(temporaryPath, to: finalPath)
     }
 
@@ -90,7 +94,7 @@ struct StagedFile {
                 }
             }
             if !buffer.isEmpty { try staged.sink.write(buffer) }
-            try staged.commit()
+            try staged.commit(sync: false)
         } catch {
             staged.discard()
             throw error
