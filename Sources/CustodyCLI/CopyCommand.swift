@@ -1,8 +1,10 @@
 import ArgumentParser
 import CustodyFormats
 import CustodyOCI
+import CustodyPolicy
 import CustodySign
 import CustodyStores
+import CustodyVerify
 
 /// `custody copy SRC DST`: copies an image between docker://, oci: and dir: with its signatures.
 struct CopyCommand: AsyncParsableCommand {
@@ -34,6 +36,7 @@ struct CopyCommand: AsyncParsableCommand {
     @Option(name: .customLong("dest-tls-verify"), help: "--tls-verify for the destination only.") var destinationTLSVerify: Bool?
     @Option(name: .customLong("src-creds"), help: "USER:PASSWORD for the source registry.") var sourceCredentials: String?
     @Option(name: .customLong("dest-creds"), help: "USER:PASSWORD for the destination registry.") var destinationCredentials: String?
+    @Option(name: .long, help: "Decide the source under this trust policy first; a denied image writes nothing.") var policy: String?
     @OptionGroup var registry: RegistryOptionGroup
     @OptionGroup var store: SignatureStoreOptions
     @OptionGroup var output: OutputOptions
@@ -58,6 +61,13 @@ struct CopyCommand: AsyncParsableCommand {
         let sourceTransport = try registry.transport(store: store, tlsVerify: sourceTLSVerify, credentials: sourceCredentials)
         let destinationTransport = try registry.transport(store: store, tlsVerify: destinationTLSVerify, credentials: destinationCredentials)
         let reader = try sourceTransport.openSource(sourceName, lookasideSignatures: !removeSignatures, attachments: !removeSignatures)
+        if let policy {
+            // Decided before anything is written, on the same source (so the same manifest bytes).
+            let evaluator = try PolicyEvaluator(contentsOfFile: policy)
+            let checker = try sourceTransport.openSource(sourceName, lookasideSignatures: false, attachments: true)
+            let decision = try await DecisionOutput.evaluate(sourceName, evaluator: evaluator, transport: sourceTransport, source: checker)
+            try requireAllowed(decision)
+        }
         let sign = try makeSigner(destination: destinationName)
         let writer = try destinationTransport.openDestination(destinationName)
         let digest = try await ImageCopier.copy(
@@ -66,6 +76,21 @@ struct CopyCommand: AsyncParsableCommand {
         switch output.output {
         case .json: try Console.current.json(report)
         case .text: Console.current.line("Copied \(digest) to \(report.destination)\(sign != nil ? ", signed" : "")")
+        }
+    }
+
+    /// Refuses the copy unless every platform manifest that will be copied is allowed: all of
+    /// them with `--all`, else this machine's (or the image itself).
+    private func requireAllowed(_ decision: PolicyDecision) throws {
+        var outcome = decision.outcome
+        if !all, decision.platforms.count > 1 {
+            // The instance the copy takes: the first one for this machine, as ImageCopier picks it.
+            if let wanted = decision.platforms.first(where: { $0.platform?.satisfies(.current) ?? false }) { outcome = wanted.outcome }
+        }
+        switch outcome {
+        case .allowed: return
+        case .denied: throw CommandDenied(reason: "source image rejected by the policy: " + DecisionOutput.summary(decision))
+        case .couldNotEvaluate: throw CouldNotEvaluate(reason: DecisionOutput.summary(decision))
         }
     }
 

@@ -49,7 +49,7 @@ public enum CustodyEntry {
         case let exit as ExitCode:
             return exit.rawValue
         case let denied as CommandDenied:
-            console.errorLine("custody: denied: \(denied.reason.replacingOccurrences(of: "\n", with: " "))")
+            console.errorLine("custody: \(denied.label): \(denied.reason.replacingOccurrences(of: "\n", with: " "))")
             return ExitStatus.denied.rawValue
         case _ where CustodyCommand.exitCode(for: error) != .failure:
             // ArgumentParser's own outcomes (help requests, validation and parse errors, some of

@@ -8,9 +8,9 @@ enum InputFiles {
     /// The largest key, signature or manifest file read.
     static let maxFileBytes = 4 * 1024 * 1024
 
-    static func read(_ path: String, what: String) throws -> [UInt8] {
+    static func read(_ path: String, what: String, limit: Int = maxFileBytes) throws -> [UInt8] {
         do {
-            return try FileReader.readAll(path: path, limit: maxFileBytes)
+            return try FileReader.readAll(path: path, limit: limit)
         } catch let error as OCIError {
             throw OCIError(code: error.code, reason: "\(what): \(error.reason)")
         }

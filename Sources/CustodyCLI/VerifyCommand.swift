@@ -1,6 +1,7 @@
 import ArgumentParser
 import CustodyOCI
 import CustodyOpenPGP
+import CustodyPolicy
 import CustodyStores
 import CustodyVerify
 
@@ -8,9 +9,15 @@ import CustodyVerify
 struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Verify an image's signatures against trusted keys: OpenPGP (simple signing) and PEM (cosign).",
+        abstract: "Verify an image against a trust policy, or its signatures against trusted keys.",
         discussion: """
-            Every manifest must carry at least one accepted signature: by a --gpg-key key naming its \
+            With --policy (or with no key option: the policy.json containers tools use, \
+            $HOME/.config/containers/policy.json then /etc/containers/policy.json) the image is \
+            decided under the policy, per platform manifest, and every requirement reports each \
+            signature it looked at; --output json prints the versioned decision record \
+            (Docs/decision-record.md).
+
+            With --gpg-key or --key instead, every manifest must carry at least one accepted signature: by a --gpg-key key naming its \
             digest and the identity, or by a --key key over a cosign payload naming its digest and \
             the identity's repository (for an index: every platform manifest; the index's own \
             signature is reported but not required). The identity is --identity, else the \
@@ -26,11 +33,15 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(name: .customLong("gpg-key"), help: "A trusted OpenPGP public key file (repeatable).") var gpgKeys: [String] = []
     @Option(name: .customLong("key"), help: "A trusted PEM public key for cosign signatures (repeatable).") var keys: [String] = []
     @Option(name: .long, help: "The identity signatures must name, e.g. docker.io/library/busybox:latest.") var identity: String?
+    @Option(name: .long, help: "The trust policy (containers-policy.json with Custody's extensions).") var policy: String?
     @OptionGroup var store: SignatureStoreOptions
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        if gpgKeys.isEmpty && keys.isEmpty { throw ValidationError("at least one --gpg-key or --key is required") }
+        if policy != nil && !(gpgKeys.isEmpty && keys.isEmpty) {
+            throw ValidationError("--policy and --gpg-key/--key are mutually exclusive: put the keys in the policy")
+        }
+        if policy != nil && identity != nil { throw ValidationError("--identity applies to --gpg-key/--key; a policy says which identities it accepts") }
     }
 
     struct SignatureEntry: Encodable {
@@ -57,6 +68,10 @@ struct VerifyCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if gpgKeys.isEmpty && keys.isEmpty {
+            try await verifyWithPolicy()
+            return
+        }
         let name = try image.name()
         let reference = try SigningIdentity.reference(identity, image: name, repositoryOnly: false)
         let transport = try image.registry.transport(store: store)
@@ -89,6 +104,12 @@ struct VerifyCommand: AsyncParsableCommand {
             let missing = report.manifests.filter { $0.required && !$0.satisfied }.map { $0.platform.map { "\($0)" } ?? $0.digest.description }
             throw CommandDenied(reason: "no accepted signature for \(missing.joined(separator: ", "))")
         }
+    }
+
+    private func verifyWithPolicy() async throws {
+        let evaluator = try PolicyEvaluator(contentsOfFile: try PolicyLocation.path(policy))
+        let decision = try await DecisionOutput.evaluate(try image.name(), evaluator: evaluator, transport: try image.registry.transport(store: store))
+        try DecisionOutput.report(decision, format: output.output)
     }
 
     private func printText(_ report: Report) {
