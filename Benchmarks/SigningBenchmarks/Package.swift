@@ -1,7 +1,8 @@
 // swift-tools-version: 6.1
 //
 // SigningBenchmarks: package-benchmark (ordo-one/benchmark) benchmarks of OpenPGP signature
-// verification in CustodyOpenPGP, next to the raw swift-crypto primitive each one is built on.
+// verification in CustodyOpenPGP, next to the raw swift-crypto primitive each one is built on, and
+// of trust-policy evaluation (CustodyVerify's PolicyEvaluator) next to the signature checks it makes.
 // A separate package so the root package does not depend on the benchmark tooling.
 //
 //     cd Benchmarks/SigningBenchmarks
@@ -37,6 +38,22 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
             path: "Benchmarks/SigningBenchmarks",
+            plugins: [
+                .plugin(name: "BenchmarkPlugin", package: "benchmark"),
+            ]
+        ),
+        .executableTarget(
+            name: "PolicyEvaluation",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "CustodyOpenPGP", package: rootIdentity),
+                .product(name: "CustodyOCI", package: rootIdentity),
+                .product(name: "CustodyPolicy", package: rootIdentity),
+                .product(name: "CustodyVerify", package: rootIdentity),
+                .product(name: "CustodySign", package: rootIdentity),
+                .product(name: "CustodyStores", package: rootIdentity),
+            ],
+            path: "Benchmarks/PolicyEvaluation",
             plugins: [
                 .plugin(name: "BenchmarkPlugin", package: "benchmark"),
             ]

@@ -41,7 +41,9 @@ struct VerifyCommand: AsyncParsableCommand {
         if policy != nil && !(gpgKeys.isEmpty && keys.isEmpty) {
             throw ValidationError("--policy and --gpg-key/--key are mutually exclusive: put the keys in the policy")
         }
-        if policy != nil && identity != nil { throw ValidationError("--identity applies to --gpg-key/--key; a policy says which identities it accepts") }
+        if gpgKeys.isEmpty && keys.isEmpty && identity != nil {
+            throw ValidationError("--identity applies to --gpg-key/--key; a policy says which identities it accepts")
+        }
     }
 
     struct SignatureEntry: Encodable {

@@ -154,7 +154,11 @@ struct SignVerifyCommandTests {
         let outcome = await run(["quickstart"])
         #expect(outcome.status == 0, "\(outcome.stderr)")
         #expect(outcome.stdout.contains("decision: accepted"))
-        #expect(outcome.stdout.components(separatedBy: "decision: denied").count == 3)
+        // Two denials of the tampered image, then one by the 2-of-2 policy before the second signer signs.
+        #expect(outcome.stdout.components(separatedBy: "decision: denied").count == 4)
+        #expect(outcome.stdout.contains("1 of 2 required distinct keys"))
+        #expect(outcome.stdout.hasSuffix("two signers were needed.\n"))
+        #expect(outcome.stdout.contains("decision: allowed"))
         #expect(outcome.stdout.contains("not among the trusted keys"))
         #expect(outcome.stdout.contains("signature is for manifest digest"))
     }
