@@ -43,6 +43,15 @@ public struct PolicyRequirement: Sendable, Hashable {
     public var description: String?
     /// Where the requirement sits in the file, as a JSON path (`$.transports.docker["quay.io"][1]`).
     public var path: String
+    /// The Rekor public keys of a `sigstoreSigned` requirement (`rekorPublicKeyPath`,
+    /// `rekorPublicKeyPaths`, `rekorPublicKeyData` or `rekorPublicKeyDatas`), in either mode: with
+    /// keys (``Kind/sigstoreSigned(keys:identity:)``) every accepted signature must then carry a
+    /// Rekor signed entry timestamp made by one of these keys; keyless requirements repeat them in
+    /// ``SigstoreKeyless/rekorKeys``. Nil for every other kind, and when none is configured.
+    public var rekorKeys: KeySource? = nil
+    /// The `baseLayerIdentity` of a ``Kind/signedBaseLayer`` requirement, as parsed (kept for
+    /// reports; the requirement never allows an image). Nil for every other kind.
+    public var baseLayerIdentity: IdentityRule? = nil
 
     public init(kind: Kind, description: String? = nil, path: String) {
         self.kind = kind
@@ -96,6 +105,10 @@ public struct SigstoreKeyless: Sendable, Hashable {
     public var summary: String
     /// The Rekor key source, when given.
     public var rekorKeys: KeySource?
+    /// The `fulcio` settings, when ``kind`` is `"fulcio"`.
+    public var fulcio: SigstoreFulcioTrust? = nil
+    /// The `pki` settings, when ``kind`` is `"pki"`.
+    public var pki: SigstorePKITrust? = nil
     public init(kind: String, summary: String, rekorKeys: KeySource?) {
         self.kind = kind
         self.summary = summary
