@@ -81,10 +81,16 @@ struct SignCommand: AsyncParsableCommand {
     private func signSimple(_ name: ImageName, source: any ImageSource, keyPath: String) async throws -> Report {
         let reference = try SigningIdentity.reference(identity, image: name, repositoryOnly: false)
         let key = try InputFiles.secretKey(keyPath, passphraseFile: passphraseFile)
-        guard let target = try store.store(for: name, identity: reference, forWriting: true) else {
+        // A registry image's signatures are filed under the image's own repository, whatever
+        // identity they name (as skopeo files them under the destination); a local image's under
+        // the identity, the only reference it has.
+        var storeReference = reference
+        if case .docker(let own) = name { storeReference = own }
+        guard let target = try store.store(for: name, identity: storeReference, forWriting: true) else {
             throw ValidationError("\(name) holds no simple signatures: name a store with --lookaside or --registries.d")
         }
-        let written = try await SimpleSigner(key: key, creator: "custody \(CustodyVersion.current)").signImage(source, identity: reference, store: target)
+        let written = try await SimpleSigner(key: key, creator: "custody \(CustodyVersion.current)").signImage(
+            source, identity: reference, store: target, storeReference: storeReference)
         return Report(
             image: image.image, identity: reference.description, format: Format.simple.rawValue, signer: key.fingerprint.description,
             signatures: written.map { Entry(digest: $0.manifestDigest, platform: $0.platform?.description, location: $0.location) })

@@ -84,7 +84,11 @@ struct VerifyCommand: AsyncParsableCommand {
         // a dir: image's own signature files come with the source.
         let source = try transport.openSource(name, lookasideSignatures: false, attachments: !keys.isEmpty)
         var stores: [any SignatureStore] = []
-        if !gpgKeys.isEmpty, let lookaside = try store.lookasideStore(for: name, identity: reference) { stores.append(lookaside) }
+        // A registry image's lookaside is found and read under the image's own reference, whatever
+        // identity its signatures must name.
+        var storeReference = reference
+        if case .docker(let own) = name { storeReference = own }
+        if !gpgKeys.isEmpty, let lookaside = try store.lookasideStore(for: name, identity: storeReference) { stores.append(lookaside) }
         // A dir: image's signature files are read as a store, which reports each unreadable file on its own.
         var readsImageSignatures = true
         if case .directory(let path) = name {
@@ -94,7 +98,8 @@ struct VerifyCommand: AsyncParsableCommand {
         if stores.isEmpty, case .ociLayout = name {
             throw ValidationError("\(name) holds no signatures: name a store with --lookaside or --registries.d")
         }
-        let result = try await verifier.verify(source, identity: reference, stores: stores, readsImageSignatures: readsImageSignatures)
+        let result = try await verifier.verify(
+            source, identity: reference, stores: stores, readsImageSignatures: readsImageSignatures, storeReference: storeReference)
         let report = Report(
             image: image.image, identity: reference.description, decision: result.isAccepted ? "accepted" : "denied",
             manifests: result.targets.map(TargetEntry.init))

@@ -42,14 +42,21 @@ public struct SimpleSigner: Sendable {
 
     /// Signs an image and stores the signatures: for an index, the index and every platform
     /// manifest, all with the same identity (as `skopeo copy --all --sign-by`).
+    /// - Parameters:
+    ///   - identity: the identity written into every claim.
+    ///   - storeReference: the reference the store files the signatures under (a lookaside lays
+    ///     them out by repository): the image's own reference, which differs from `identity` when
+    ///     signing a registry image for another name. Defaults to `identity`.
     /// - Returns: one entry per signature written, root first.
-    public func signImage(_ source: any ImageSource, identity: ImageReference, store: any SignatureStore, at date: Date = Date()) async throws -> [Written] {
+    public func signImage(
+        _ source: any ImageSource, identity: ImageReference, store: any SignatureStore, storeReference: ImageReference? = nil, at date: Date = Date()
+    ) async throws -> [Written] {
         // Each platform manifest is read and checked against the index before it is signed.
         let targets = try await ImageTree.load(from: source).signableManifests.map { ($0.manifest.digest, $0.platform) }
         var written: [Written] = []
         for (digest, platform) in targets {
             let blob = try sign(manifestDigest: digest, identity: identity.description, at: date)
-            let location = try await store.append(blob, for: digest, reference: identity)
+            let location = try await store.append(blob, for: digest, reference: storeReference ?? identity)
             written.append(Written(manifestDigest: digest, platform: platform, location: location))
         }
         return written

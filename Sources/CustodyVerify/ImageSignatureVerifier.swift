@@ -120,8 +120,11 @@ public struct ImageSignatureVerifier: Sendable {
     ///   - readsImageSignatures: whether the image's own signatures (``ImageSource/signatures(for:instance:)``)
     ///     are read; false when the caller passes a store over the same signatures that reports
     ///     each unreadable file on its own (a `dir:` image's `DirectorySignatureStore`).
+    ///   - storeReference: the reference stores file signatures under (a lookaside lays them out
+    ///     by repository): a registry image's own reference; defaults to `identity`.
     public func verify(
-        _ source: any ImageSource, identity: ImageReference, stores: [any SignatureStore], readsImageSignatures: Bool = true
+        _ source: any ImageSource, identity: ImageReference, stores: [any SignatureStore], readsImageSignatures: Bool = true,
+        storeReference: ImageReference? = nil
     ) async throws -> ImageVerificationReport {
         let tree = try await ImageTree.load(from: source)
         var isIndex = false
@@ -137,7 +140,7 @@ public struct ImageSignatureVerifier: Sendable {
                 }
             }
             for store in stores {
-                found += try await store.signatures(for: digest, reference: identity)
+                found += try await store.signatures(for: digest, reference: storeReference ?? identity)
             }
             // An index's own signature is reported but not required; every platform manifest's is.
             let required = !(isIndex && position == 0)

@@ -340,6 +340,39 @@ struct RegistryTransportTests {
         #expect(otherTag.status == 1, "\(otherTag)")
     }
 
+    @Test("sign docker:// --identity OTHER files the signature under the image's own repository; verify --identity OTHER finds it there")
+    func simpleSigningForAnotherIdentity() throws {
+        let work = try Workspace()
+        defer { work.remove() }
+        let registry = try RegistryServer()
+        defer { registry.stop() }
+
+        let image = "\(registry.host)/ns1/app:v1"
+        let otherIdentity = "mirror.example.com/team/app:v1"
+        try work.skopeoPush(["dir:\(try Fixtures.path("dir-single"))", "docker://\(image)"])
+        let digest = try TransportKit.served(image, work: work).digest
+        let key = try work.generateKey("signer", algorithm: "ed25519")
+        let lookaside = work.path("lookaside")
+        let rd = try work.registriesD("rd", host: registry.host, lookaside: lookaside)
+
+        // The identity's registry has no registries.d section: the image's own section decides where signatures go.
+        let signed = try CustodyExecutable.run([
+            "sign", "docker://\(image)", "--gpg-key", key + ".sec.asc", "--identity", otherIdentity, "--registries.d", rd, "--tls-verify=false",
+        ])
+        try #require(signed.status == 0, "\(signed)")
+        let filed = lookasidePath(lookaside, repository: "ns1/app", digest: digest)
+        #expect(FileManager.default.fileExists(atPath: filed), "\(signed)")
+
+        let verified = try CustodyExecutable.run([
+            "verify", "docker://\(image)", "--gpg-key", key + ".pub.asc", "--identity", otherIdentity, "--registries.d", rd, "--tls-verify=false",
+        ])
+        #expect(verified.status == 0, "\(verified)")
+        #expect(verified.stdoutText.contains("as \(otherIdentity)"), "\(verified)")
+        // Under the image's own identity the claim does not match.
+        let ownIdentity = try CustodyExecutable.run(["verify", "docker://\(image)", "--gpg-key", key + ".pub.asc", "--registries.d", rd, "--tls-verify=false"])
+        #expect(ownIdentity.status == 1, "\(ownIdentity)")
+    }
+
     // MARK: 6. copy
 
     @Test("copy docker:// → dir: carries simple and cosign signatures; → oci: needs --remove-signatures and then keeps the manifest bytes")
