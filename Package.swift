@@ -11,6 +11,7 @@
 // - CustodyRegistry -> CustodyOCI, CustodyJSON, AsyncHTTPClient and the NIO/NIOSSL types it needs (the only networked core target)
 // - CustodyStores  -> CustodyOCI, CustodyFormats, CustodyRegistry, Yams (where images and signatures live:
 //                     the docker:// transport, cosign .sig attachments, lookaside, dir:, registries.d)
+// - CustodyTransparency -> CustodyKeys, Crypto (Merkle math, proofs, tiles, checkpoints as C2SP signed notes)
 // - CustodyPolicy  -> CustodyOCI, CustodyJSON, CustodyKeys, CustodyFormats (policy documents, scopes,
 //                     identity rules, decisions; no I/O beyond reading the policy file)
 // - CustodyVerify  -> the core targets above (checks signatures, evaluates policies)
@@ -37,6 +38,7 @@ let package = Package(
         .library(name: "CustodyOpenPGP", targets: ["CustodyOpenPGP"]),
         .library(name: "CustodyStores", targets: ["CustodyStores"]),
         .library(name: "CustodyPolicy", targets: ["CustodyPolicy"]),
+        .library(name: "CustodyTransparency", targets: ["CustodyTransparency"]),
         .library(name: "CustodyVerify", targets: ["CustodyVerify"]),
         .library(name: "CustodySign", targets: ["CustodySign"]),
     ],
@@ -92,6 +94,11 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .target(
+            name: "CustodyTransparency",
+            dependencies: ["CustodyKeys", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: upcoming
+        ),
+        .target(
             name: "CustodyPolicy",
             dependencies: ["CustodyOCI", "CustodyJSON", "CustodyKeys", "CustodyFormats"],
             swiftSettings: upcoming
@@ -141,6 +148,10 @@ let package = Package(
         .testTarget(
             name: "CustodyRegistryTests", dependencies: ["CustodyRegistry", "CustodyOCI", "CustodyTestSupport"],
             swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "CustodyTransparencyTests", dependencies: ["CustodyTransparency", "CustodyKeys", "CustodyTestSupport"],
+            resources: [.copy("Vectors")], swiftSettings: upcoming
         ),
         .testTarget(
             name: "CustodyPolicyTests", dependencies: ["CustodyPolicy", "CustodyOCI", "CustodyJSON", "CustodyTestSupport"],
