@@ -116,35 +116,22 @@ public struct ImageSignatureVerifier: Sendable {
     ///     ``cosignIdentity`` for cosign signatures.
     ///   - stores: lookaside stores to read too. Do not pass a `dir:` image's own
     ///     `DirectorySignatureStore` here: its signatures are already read from the image.
-    /// - Throws: when the image or a store cannot be read at all ("could not evaluate").
     ///   - readsImageSignatures: whether the image's own signatures (``ImageSource/signatures(for:instance:)``)
     ///     are read; false when the caller passes a store over the same signatures that reports
     ///     each unreadable file on its own (a `dir:` image's `DirectorySignatureStore`).
     ///   - storeReference: the reference stores file signatures under (a lookaside lays them out
     ///     by repository): a registry image's own reference; defaults to `identity`.
+    /// - Throws: when the image or a store cannot be read at all ("could not evaluate").
     public func verify(
         _ source: any ImageSource, identity: ImageReference, stores: [any SignatureStore], readsImageSignatures: Bool = true,
         storeReference: ImageReference? = nil
     ) async throws -> ImageVerificationReport {
-        let tree = try await ImageTree.load(from: source)
-        var isIndex = false
-        if case .index = tree.root.manifest.content { isIndex = true }
-        var targets: [ImageVerificationReport.Target] = []
-        for (position, entry) in tree.signableManifests.enumerated() {
-            let digest = entry.manifest.digest
-            var found: [StoredSignature] = []
-            if readsImageSignatures {
-                let attached = try await source.signatures(for: digest, instance: position != 0)
-                for (number, bytes) in attached.enumerated() {
-                    found.append(.blob(bytes, location: "\(source.imageName) signature-\(number + 1)"))
-                }
-            }
-            for store in stores {
-                found += try await store.signatures(for: digest, reference: storeReference ?? identity)
-            }
-            // An index's own signature is reported but not required; every platform manifest's is.
-            let required = !(isIndex && position == 0)
-            targets.append(check(found, digest: digest, platform: entry.platform, required: required, identity: identity))
+        let evidence = try await ImageEvidence.gather(
+            from: source, stores: stores, readsImageSignatures: readsImageSignatures, storeReference: storeReference ?? identity)
+        // An index's own signature is reported but not required; every platform manifest's is.
+        var targets = [check(evidence.root.signatures, digest: evidence.root.manifest.digest, platform: nil, required: !evidence.isIndex, identity: identity)]
+        for instance in evidence.instances {
+            targets.append(check(instance.signatures, digest: instance.manifest.digest, platform: instance.platform, required: true, identity: identity))
         }
         return ImageVerificationReport(targets: targets)
     }
