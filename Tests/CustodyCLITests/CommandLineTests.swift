@@ -11,17 +11,7 @@ struct CommandLineTests {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Samples/hello").path + ":latest"
 
-    struct Outcome {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-    }
-
-    func run(_ arguments: [String]) async -> Outcome {
-        let console = Console.capturing()
-        let status = await Console.$current.withValue(console) { await CustodyEntry.run(arguments) }
-        return Outcome(status: status, stdout: console.standardOutput, stderr: console.standardError)
-    }
+    func run(_ arguments: [String]) async -> CLIOutcome { await runCustody(arguments) }
 
     /// The sample's index digest, computed here from the layout's files rather than by custody.
     func sampleIndexDigest() throws -> String {

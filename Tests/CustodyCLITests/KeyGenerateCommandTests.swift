@@ -7,11 +7,7 @@ import Testing
 /// `custody key generate` for PEM and cosign keys, run in-process; the files are read back with CustodyKeys.
 @Suite("key generate: PEM and cosign keys")
 struct KeyGenerateCommandTests {
-    func run(_ arguments: [String]) async -> (status: Int32, stdout: String, stderr: String) {
-        let console = Console.capturing()
-        let status = await Console.$current.withValue(console) { await CustodyEntry.run(arguments) }
-        return (status, console.standardOutput, console.standardError)
-    }
+    func run(_ arguments: [String]) async -> CLIOutcome { await runCustody(arguments) }
 
     @Test("PEM keys: a SubjectPublicKeyInfo .pub and a 0600 PKCS#8 .key that belong together", arguments: ["ecdsa-p256", "ed25519", "rsa3072"])
     func pem(_ type: String) async throws {

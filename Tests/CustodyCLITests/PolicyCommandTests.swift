@@ -8,17 +8,7 @@ import Testing
 /// PolicyDifferentialTests and RegistryTransportTests).
 @Suite("policy commands")
 struct PolicyCommandTests {
-    struct Outcome {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-    }
-
-    func run(_ arguments: [String]) async -> Outcome {
-        let console = Console.capturing()
-        let status = await Console.$current.withValue(console) { await CustodyEntry.run(arguments) }
-        return Outcome(status: status, stdout: console.standardOutput, stderr: console.standardError)
-    }
+    func run(_ arguments: [String]) async -> CLIOutcome { await runCustody(arguments) }
 
     static let identity = "registry.example/team/app:v1"
 

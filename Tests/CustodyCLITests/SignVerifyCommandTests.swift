@@ -6,17 +6,7 @@ import Testing
 /// `custody key generate`, `sign`, `verify` and `quickstart`, run in-process on the shipped sample image.
 @Suite("sign and verify commands")
 struct SignVerifyCommandTests {
-    struct Outcome {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-    }
-
-    func run(_ arguments: [String]) async -> Outcome {
-        let console = Console.capturing()
-        let status = await Console.$current.withValue(console) { await CustodyEntry.run(arguments) }
-        return Outcome(status: status, stdout: console.standardOutput, stderr: console.standardError)
-    }
+    func run(_ arguments: [String]) async -> CLIOutcome { await runCustody(arguments) }
 
     /// A scratch directory with a `dir:` copy of the two-platform sample image and two keys.
     struct Workspace {

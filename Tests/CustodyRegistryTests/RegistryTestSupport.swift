@@ -124,61 +124,17 @@ func pendingUploads(_ registry: RegistryServer, repository: String) -> [String] 
 /// It prints its port once it listens, and exits on SIGTERM (``stop()``) or when its standard
 /// input closes, so it cannot outlive a test process that crashes.
 final class RegistryFaultServer: @unchecked Sendable {
-    static let startTimeout: DispatchTimeInterval = .seconds(20)
+    private let server: ScriptServer
 
-    private let process = Process()
-    private let input = Pipe()
-    private let output = Pipe()
-    private let errorLog: String
-    private var errorHandle: FileHandle?
-    private var started = false
     /// The port it listens on.
-    private(set) var port = 0
+    var port: Int { server.port }
 
     /// `127.0.0.1:PORT`, the registry host.
     var host: String { "127.0.0.1:\(port)" }
 
     init() throws {
-        guard let python = PeerTool.path("python3") else { throw TestSupportError("python3 is not installed") }
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [Fixtures.repositoryRoot + "/Scripts/registry-fault-server.py"]
-        process.standardInput = input
-        process.standardOutput = output
-        errorLog = FileManager.default.temporaryDirectory
-            .appendingPathComponent("custody-registry-fault-server-\(UUID().uuidString).log").path
-        guard FileManager.default.createFile(atPath: errorLog, contents: nil) else {
-            throw TestSupportError("cannot create \(errorLog)")
-        }
-        let errorHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: errorLog))
-        self.errorHandle = errorHandle
-        process.standardError = errorHandle
-        try process.run()
-        started = true
-
-        let reader = output.fileHandleForReading
-        let line = LockedText()
-        let done = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async {
-            var bytes: [UInt8] = []
-            while !bytes.contains(UInt8(ascii: "\n")) {
-                let chunk = reader.availableData
-                if chunk.isEmpty { break }
-                bytes.append(contentsOf: chunk)
-            }
-            line.set(String(decoding: bytes, as: UTF8.self))
-            done.signal()
-        }
-        guard done.wait(timeout: .now() + Self.startTimeout) == .success,
-              let port = Int(line.get().trimmingCharacters(in: .whitespacesAndNewlines))
-        else {
-            stop()
-            let log = (try? String(contentsOfFile: errorLog, encoding: .utf8)) ?? ""
-            throw TestSupportError("the registry fault server did not start (printed \(line.get().debugDescription)):\n\(log)")
-        }
-        self.port = port
+        server = try ScriptServer(script: "registry-fault-server.py", name: "the registry fault server")
     }
-
-    deinit { stop() }
 
     /// How many requests the server got for `path`.
     func requests(to path: String) async throws -> Int {
@@ -187,21 +143,5 @@ final class RegistryFaultServer: @unchecked Sendable {
     }
 
     /// Stops the server and waits for it to exit. Safe to call more than once.
-    func stop() {
-        if started {
-            if process.isRunning { process.terminate() }
-            try? input.fileHandleForWriting.close()
-            process.waitUntilExit()
-        }
-        try? errorHandle?.close()
-        errorHandle = nil
-        try? FileManager.default.removeItem(atPath: errorLog)
-    }
-
-    private final class LockedText: @unchecked Sendable {
-        private let lock = NSLock()
-        private var value = ""
-        func set(_ text: String) { lock.withLock { value = text } }
-        func get() -> String { lock.withLock { value } }
-    }
+    func stop() { server.stop() }
 }

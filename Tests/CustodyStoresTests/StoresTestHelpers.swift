@@ -45,82 +45,23 @@ func blobs(_ signatures: [StoredSignature]) -> [[UInt8]] {
 
 // MARK: - The lookaside test server
 
-/// `Scripts/lookaside-test-server.py` running as a child process on 127.0.0.1.
-///
-/// The server prints its port once it listens; it exits on SIGTERM (``stop()``) and also when its
-/// standard input closes, so it cannot outlive a test process that crashes.
+/// `Scripts/lookaside-test-server.py` running on 127.0.0.1 (see ``ScriptServer``).
 final class LookasideTestServer: @unchecked Sendable {
-    /// The longest the server may take to print its port.
-    static let startTimeout: DispatchTimeInterval = .seconds(20)
+    private let server: ScriptServer
 
-    private let process = Process()
-    private let input = Pipe()
-    private let output = Pipe()
-    private let errorLog: String
-    private var errorHandle: FileHandle?
     /// The port the server listens on.
-    private(set) var port = 0
+    var port: Int { server.port }
 
     /// `http://127.0.0.1:<port>`.
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
     /// Starts the server on the files under `root` with the script's extra `arguments`.
     init(root: String, arguments: [String] = []) throws {
-        guard let python = PeerTool.path("python3") else { throw TestSupportError("python3 is not installed") }
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [Fixtures.repositoryRoot + "/Scripts/lookaside-test-server.py", "--root", root] + arguments
-        process.standardInput = input
-        process.standardOutput = output
-        errorLog = FileManager.default.temporaryDirectory
-            .appendingPathComponent("custody-lookaside-server-\(UUID().uuidString).log").path
-        guard FileManager.default.createFile(atPath: errorLog, contents: nil) else {
-            throw TestSupportError("cannot create \(errorLog)")
-        }
-        let errorHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: errorLog))
-        self.errorHandle = errorHandle
-        process.standardError = errorHandle
-        try process.run()
-
-        let reader = output.fileHandleForReading
-        let line = LockedLine()
-        let done = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async {
-            var bytes: [UInt8] = []
-            while !bytes.contains(UInt8(ascii: "\n")) {
-                let chunk = reader.availableData
-                if chunk.isEmpty { break }
-                bytes.append(contentsOf: chunk)
-            }
-            line.set(String(decoding: bytes, as: UTF8.self))
-            done.signal()
-        }
-        guard done.wait(timeout: .now() + Self.startTimeout) == .success,
-              let port = Int(line.get().trimmingCharacters(in: .whitespacesAndNewlines))
-        else {
-            stop()
-            let log = (try? String(contentsOfFile: errorLog, encoding: .utf8)) ?? ""
-            throw TestSupportError("the lookaside test server did not start (printed \(line.get().debugDescription)):\n\(log)")
-        }
-        self.port = port
+        server = try ScriptServer(script: "lookaside-test-server.py", arguments: ["--root", root] + arguments, name: "the lookaside test server")
     }
 
     /// Stops the server and waits for it to exit.
-    func stop() {
-        if process.isRunning { process.terminate() }
-        try? input.fileHandleForWriting.close()
-        process.waitUntilExit()
-        try? errorHandle?.close()
-        errorHandle = nil
-        try? FileManager.default.removeItem(atPath: errorLog)
-    }
-
-    /// A one-line holder for the reader thread's result.
-    private final class LockedLine: @unchecked Sendable {
-        private let lock = NSLock()
-        private var value = ""
-        func set(_ text: String) { lock.withLock { value = text } }
-        func get() -> String { lock.withLock { value } }
-    }
+    func stop() { server.stop() }
 }
 
 /// Starts the lookaside server on `root`, runs `body`, and stops the server however `body` ends.
