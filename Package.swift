@@ -12,9 +12,6 @@
 // - CustodyStores  -> CustodyOCI, CustodyFormats, CustodyRegistry, Yams (where images and signatures live:
 //                     the docker:// transport, cosign .sig attachments, lookaside, dir:, registries.d)
 // - CustodyTransparency -> CustodyKeys, Crypto (Merkle math, proofs, tiles, checkpoints as C2SP signed notes)
-// - CustodyLog     -> CustodyTransparency, CustodyKeys, CustodyJSON, CSQLite (system sqlite3), PostgresNIO
-//                     (server side: log entries, storage behind one protocol, the sequencer)
-// - CustodyLogServer -> CustodyLog, Hummingbird (the `custody log serve` HTTP API)
 // - CustodyPolicy  -> CustodyOCI, CustodyJSON, CustodyKeys, CustodyFormats (policy documents, scopes,
 //                     identity rules, decisions; no I/O beyond reading the policy file)
 // - CustodyVerify  -> the core targets above (checks signatures, evaluates policies)
@@ -52,8 +49,6 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
-        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
-        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .target(name: "CustodyJSON", swiftSettings: upcoming),
@@ -101,20 +96,6 @@ let package = Package(
         .target(
             name: "CustodyTransparency",
             dependencies: ["CustodyKeys", .product(name: "Crypto", package: "swift-crypto")],
-            swiftSettings: upcoming
-        ),
-        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
-        .target(
-            name: "CustodyLog",
-            dependencies: [
-                "CustodyTransparency", "CustodyKeys", "CustodyJSON", "CSQLite",
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-            ],
-            swiftSettings: upcoming
-        ),
-        .target(
-            name: "CustodyLogServer",
-            dependencies: ["CustodyLog", "CustodyTransparency", "CustodyKeys", "CustodyJSON", .product(name: "Hummingbird", package: "hummingbird")],
             swiftSettings: upcoming
         ),
         .target(
@@ -171,15 +152,6 @@ let package = Package(
         .testTarget(
             name: "CustodyTransparencyTests", dependencies: ["CustodyTransparency", "CustodyKeys", "CustodyTestSupport"],
             resources: [.copy("Vectors")], swiftSettings: upcoming
-        ),
-        .testTarget(
-            name: "CustodyLogTests", dependencies: ["CustodyLog", "CustodyTransparency", "CustodyKeys", "CustodyTestSupport"],
-            swiftSettings: upcoming
-        ),
-        .testTarget(
-            name: "CustodyLogServerTests",
-            dependencies: ["CustodyLogServer", "CustodyLog", "CustodyTransparency", "CustodyKeys", "CustodyTestSupport"],
-            swiftSettings: upcoming
         ),
         .testTarget(
             name: "CustodyPolicyTests", dependencies: ["CustodyPolicy", "CustodyOCI", "CustodyJSON", "CustodyTestSupport"],
