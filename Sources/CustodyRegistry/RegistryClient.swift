@@ -282,198 +282,18 @@ public final class RegistryClient: Sendable {
         }
     }
 
-    /// Uploads in-memory bytes as a blob (`POST` then one `PUT`), after checking them against `descriptor`.
-    /// - Throws: ``RegistryError``: `.digestMismatch`/`.sizeMismatch` before any request when the
-    ///   bytes are not what `descriptor` names; the registry's refusal otherwise.
-    public func uploadBlob(repository: String, descriptor: Descriptor, bytes: [UInt8]) async throws {
-        try RegistryNames.checkRepository(repository, registry: registry)
-        do {
-            try BlobVerifier.verify(bytes, against: descriptor)
-        } catch {
-            throw Self.registryError(error, context: "cannot upload to \(registry)/\(repository)")
-        }
-        try await withUpload(repository: repository, digest: descriptor.digest) { location in
-            try await self.finishUpload(at: location, repository: repository, descriptor: descriptor, body: .bytes(bytes))
-        }
-    }
-
-    /// Uploads a file as a blob, streaming it from disk: monolithic (`POST`, then one `PUT` with
-    /// the whole file) when `chunkSize` is nil, else `PATCH` requests of `chunkSize` bytes
-    /// followed by a `PUT` without a body. The file is first checked against `descriptor`.
-    /// - Throws: ``RegistryError``: `.io` (unreadable file), `.digestMismatch`/`.sizeMismatch`
-    ///   (the file is not what `descriptor` names), `.invalidRequest` (`chunkSize` not positive);
-    ///   the registry's refusal otherwise. A failed upload is cancelled.
-    public func uploadBlob(repository: String, descriptor: Descriptor, fileAt path: String, chunkSize: Int? = nil) async throws {
-        try RegistryNames.checkRepository(repository, registry: registry)
-        if let chunkSize, chunkSize <= 0 {
-            throw RegistryError(code: .invalidRequest, reason: "cannot upload \(path): chunk size \(chunkSize) is not positive")
-        }
-        var verifier = BlobVerifier(expected: descriptor)
-        do {
-            try FileReader.forEachChunk(path: path) { try verifier.update($0) }
-            try verifier.finish()
-        } catch {
-            throw Self.registryError(error, context: "cannot upload \(path) to \(registry)/\(repository)")
-        }
-        let size = descriptor.size
-        try await withUpload(repository: repository, digest: descriptor.digest) { start in
-            guard let chunkSize else {
-                return try await self.finishUpload(
-                    at: start, repository: repository, descriptor: descriptor, body: .file(path: path, offset: 0, length: size)
-                )
-            }
-            var location = start
-            var offset: Int64 = 0
-            while offset < size {
-                let length = min(Int64(chunkSize), size - offset)
-                var request = RegistryRequest(method: .PATCH, target: .url(location), scope: self.pushScope(repository))
-                request.headers.add(name: "Content-Type", value: "application/octet-stream")
-                request.headers.add(name: "Content-Range", value: "\(offset)-\(offset + length - 1)")
-                request.body = .file(path: path, offset: offset, length: length)
-                request.retriesConnectionFailures = false
-                let response = try await self.send(request)
-                let context = "uploading bytes \(offset)-\(offset + length - 1) of blob \(descriptor.digest) to \(self.registry)/\(repository)"
-                guard response.status == 202 else { throw await response.error(context) }
-                if let range = response.header("Range"), let end = Self.rangeEnd(range), end != offset + length - 1 {
-                    throw RegistryError(code: .invalidResponse, reason: "\(context): \(response.what) says it holds bytes up to \(end), expected \(offset + length - 1)")
-                }
-                guard let next = response.header("Location").flatMap(response.url.resolving) else {
-                    throw RegistryError(code: .invalidResponse, reason: "\(context): \(response.what) answered 202 without a usable Location")
-                }
-                await response.discard()
-                location = next
-                offset += length
-            }
-            try await self.finishUpload(at: location, repository: repository, descriptor: descriptor, body: .bytes([]))
-        }
-    }
-
-    /// Cross-repository mount (`POST /v2/<repo>/blobs/uploads/?mount=<digest>&from=<source>`).
-    /// - Returns: true when the registry mounted the blob (201); false when it started an upload
-    ///   instead (202), which is cancelled at once, so nothing is left dangling.
-    public func mountBlob(repository: String, digest: Digest, from sourceRepository: String) async throws -> Bool {
-        try RegistryNames.checkRepository(repository, registry: registry)
-        try RegistryNames.checkRepository(sourceRepository, registry: registry)
-        let path = "/v2/\(repository)/blobs/uploads/?mount=\(RegistryURL.percentEncoded(digest.description))&from=\(RegistryURL.percentEncoded(sourceRepository))"
-        var request = RegistryRequest(
-            method: .POST, target: .path(path),
-            scope: "\(pushScope(repository)) \(pullScope(sourceRepository))"
-        )
-        request.body = .bytes([])
-        let response = try await send(request)
-        let context = "mounting blob \(digest) from \(registry)/\(sourceRepository) into \(repository)"
-        switch response.status {
-        case 201:
-            await response.discard()
-            return true
-        case 202:
-            guard let location = response.header("Location").flatMap(response.url.resolving) else {
-                throw RegistryError(code: .invalidResponse, reason: "\(context): \(response.what) answered 202 without a usable Location")
-            }
-            await response.discard()
-            try await cancelUpload(at: location, repository: repository)
-            return false
-        default:
-            throw await response.error(context)
-        }
-    }
-
-    // MARK: - Tags
-
-    /// Every tag of a repository, following `Link: <…>; rel="next"` pagination (`?n=pageSize`
-    /// when given), at most ``maxTags`` tags over at most ``maxPages`` pages.
-    public func tags(repository: String, pageSize: Int? = nil) async throws -> [String] {
-        try RegistryNames.checkRepository(repository, registry: registry)
-        if let pageSize, pageSize <= 0 {
-            throw RegistryError(code: .invalidRequest, reason: "cannot list tags of \(registry)/\(repository): page size \(pageSize) is not positive")
-        }
-        let name = "tags of \(registry)/\(repository)"
-        var path = "/v2/\(repository)/tags/list"
-        if let pageSize { path += "?n=\(pageSize)" }
-        var tags: [String] = []
-        try await forEachPage(
-            first: RegistryRequest(method: .GET, target: .path(path), scope: pullScope(repository)), what: name
-        ) { response in
-            guard response.status == 200 else { throw await response.error("listing \(name)") }
-            let bytes = try await response.collect(limit: Self.maxTagListPageBytes, describing: "a page of \(name)")
-            let page = try Self.parseTagList(bytes, what: "\(response.what)")
-            guard page.count <= Self.maxTags - tags.count else {
-                throw RegistryError(code: .tooLarge, reason: "listing \(name): more than \(Self.maxTags) tags")
-            }
-            tags += page
-        }
-        return tags
-    }
-
-    // MARK: - Referrers
-
-    /// The manifests that name `subject` (their descriptors), optionally only those of `artifactType`.
-    ///
-    /// Uses the OCI 1.1 referrers API (`GET /v2/<repo>/referrers/<digest>`, following `Link`
-    /// pagination; filtered here unless the registry says it applied the filter). When the
-    /// registry answers 404 there, reads the referrers tag schema instead: the index tagged
-    /// `<alg>-<hex>` (no such tag: no referrers).
-    public func referrers(repository: String, subject: Digest, artifactType: String? = nil) async throws -> [Descriptor] {
-        try RegistryNames.checkRepository(repository, registry: registry)
-        let name = "referrers of \(registry)/\(repository)@\(subject)"
-        var path = "/v2/\(repository)/referrers/\(subject)"
-        if let artifactType { path += "?artifactType=\(RegistryURL.percentEncoded(artifactType))" }
-        var request = RegistryRequest(method: .GET, target: .path(path), scope: pullScope(repository))
-        request.headers.add(name: "Accept", value: MediaType.ociIndex.rawValue)
-        var descriptors: [Descriptor] = []
-        var usesTagSchema = false
-        var first = true
-        try await forEachPage(first: request, what: name) { response in
-            defer { first = false }
-            if first && response.status == 404 {
-                await response.discard()
-                usesTagSchema = true
-                return
-            }
-            guard response.status == 200 else { throw await response.error("listing \(name)") }
-            let bytes = try await response.collect(limit: Self.maxReferrersBytes, describing: name)
-            let manifests = try Self.parseReferrers(bytes, what: "\(response.what)")
-            let filtered = response.headers[canonicalForm: "OCI-Filters-Applied"]
-                .contains { $0.trimmingSpaces().lowercased() == "artifacttype" }
-            let page = filtered ? manifests : Self.filter(manifests, artifactType: artifactType)
-            guard page.count <= Self.maxReferrers - descriptors.count else {
-                throw RegistryError(code: .tooLarge, reason: "listing \(name): more than \(Self.maxReferrers) referrers")
-            }
-            descriptors += page
-        }
-        guard usesTagSchema else { return descriptors }
-
-        let tag = Self.referrersTag(for: subject)
-        let index: Manifest
-        do {
-            index = try await manifest(repository: repository, reference: tag)
-        } catch let error as RegistryError where error.code == .notFound {
-            return []
-        }
-        guard case .index(let content) = index.content else {
-            throw RegistryError(code: .invalidResponse, reason: "listing \(name): tag \(tag) holds a \(index.mediaType) manifest, not an index of referrers")
-        }
-        return Self.filter(content.manifests, artifactType: artifactType)
-    }
-
-    /// The referrers tag schema's tag for `subject`: `<alg>-<hex>`, the algorithm cut to 32 and the
-    /// hex to 64 characters.
-    public static func referrersTag(for subject: Digest) -> String {
-        String(subject.algorithm.rawValue.prefix(32)) + "-" + String(subject.encoded.prefix(64))
-    }
-
     // MARK: - Helpers
 
     func pullScope(_ repository: String) -> String { "repository:\(repository):pull" }
     func pushScope(_ repository: String) -> String { "repository:\(repository):pull,push" }
 
-    private func checkedReference(repository: String, reference: String) throws -> RegistryNames.Reference {
+    func checkedReference(repository: String, reference: String) throws -> RegistryNames.Reference {
         try RegistryNames.checkRepository(repository, registry: registry)
         return try RegistryNames.reference(reference, repository: repository, registry: registry)
     }
 
     /// `registry/repo:tag` or `registry/repo@digest`.
-    private func display(_ repository: String, _ reference: RegistryNames.Reference) -> String {
+    func display(_ repository: String, _ reference: RegistryNames.Reference) -> String {
         switch reference {
         case .tag(let tag): "\(registry)/\(repository):\(tag)"
         case .digest(let digest): "\(registry)/\(repository)@\(digest)"
@@ -491,7 +311,7 @@ public final class RegistryClient: Sendable {
 
     /// `Docker-Content-Digest`, parsed; nil when absent or of an algorithm Custody does not know.
     /// - Throws: ``RegistryError`` (`.invalidResponse`) when it is not a digest at all.
-    private func contentDigestHeader(_ response: RegistryResponse, what: String) throws -> Digest? {
+    func contentDigestHeader(_ response: RegistryResponse, what: String) throws -> Digest? {
         guard let value = response.header("Docker-Content-Digest")?.trimmingSpaces() else { return nil }
         do {
             return try Digest(parsing: value)
@@ -503,157 +323,12 @@ public final class RegistryClient: Sendable {
     }
 
     /// Refuses `bytes` when the response's `Docker-Content-Digest` names another digest.
-    private func checkContentDigestHeader(_ response: RegistryResponse, bytes: [UInt8], what: String) throws {
+    func checkContentDigestHeader(_ response: RegistryResponse, bytes: [UInt8], what: String) throws {
         guard let announced = try contentDigestHeader(response, what: what) else { return }
         let actual = Digest.compute(bytes, algorithm: announced.algorithm)
         guard actual == announced else {
             throw RegistryError(code: .digestMismatch, reason: "\(response.what): the registry says \(what) has digest \(announced), but its content hashes to \(actual)")
         }
-    }
-
-    /// Starts an upload (`POST /v2/<repo>/blobs/uploads/`, 202 with `Location`), runs `body` with
-    /// the upload's location, and cancels the upload when `body` fails.
-    private func withUpload(repository: String, digest: Digest, _ body: (RegistryURL) async throws -> Void) async throws {
-        var request = RegistryRequest(method: .POST, target: .path("/v2/\(repository)/blobs/uploads/"), scope: pushScope(repository))
-        request.body = .bytes([])
-        let response = try await send(request)
-        let context = "starting the upload of blob \(digest) to \(registry)/\(repository)"
-        guard response.status == 202 else { throw await response.error(context) }
-        guard let location = response.header("Location").flatMap(response.url.resolving) else {
-            throw RegistryError(code: .invalidResponse, reason: "\(context): \(response.what) answered 202 without a usable Location")
-        }
-        await response.discard()
-        do {
-            try await body(location)
-        } catch {
-            try? await cancelUpload(at: location, repository: repository)
-            throw error
-        }
-    }
-
-    /// `PUT <location>?digest=<digest>` with `body` (the whole blob, or nothing after chunks);
-    /// expects 201 and checks `Docker-Content-Digest` when present.
-    private func finishUpload(at location: RegistryURL, repository: String, descriptor: Descriptor, body: RegistryRequest.Body) async throws {
-        var request = RegistryRequest(method: .PUT, target: .url(location.appendingQuery("digest", descriptor.digest.description)), scope: pushScope(repository))
-        request.headers.add(name: "Content-Type", value: "application/octet-stream")
-        request.body = body
-        let response = try await send(request)
-        let context = "uploading blob \(descriptor.digest) to \(registry)/\(repository)"
-        guard response.status == 201 else { throw await response.error(context) }
-        if let announced = try contentDigestHeader(response, what: "blob \(descriptor.digest)"),
-           announced.algorithm == descriptor.digest.algorithm, announced != descriptor.digest
-        {
-            throw RegistryError(code: .digestMismatch, reason: "\(context): \(response.what) says it stored digest \(announced)")
-        }
-        await response.discard()
-    }
-
-    /// `DELETE <location>`: cancels an upload. 2xx, or 404 (already gone), is success.
-    private func cancelUpload(at location: RegistryURL, repository: String) async throws {
-        let response = try await send(RegistryRequest(method: .DELETE, target: .url(location), scope: pushScope(repository)))
-        guard (200..<300).contains(response.status) || response.status == 404 else {
-            throw await response.error("cancelling an upload to \(registry)/\(repository)")
-        }
-        await response.discard()
-    }
-
-    /// Sends `first`, passes each response to `page`, and follows `Link: <…>; rel="next"` until
-    /// there is none, at most ``maxPages`` pages and never the same URL twice.
-    private func forEachPage(first: RegistryRequest, what: String, _ page: (RegistryResponse) async throws -> Void) async throws {
-        var request = first
-        var seen: Set<RegistryURL> = []
-        for _ in 0..<Self.maxPages {
-            let response = try await send(request)
-            seen.insert(response.url)
-            let link = response.header("Link")
-            try await page(response)
-            guard response.status == 200, let link, let next = Self.nextLink(link) else { return }
-            guard let url = response.url.resolving(next) else {
-                throw RegistryError(code: .invalidResponse, reason: "listing \(what): \(response.what) sent an unusable Link \(RegistryNames.printable(next))")
-            }
-            guard seen.insert(url).inserted else {
-                throw RegistryError(code: .invalidResponse, reason: "listing \(what): the Link pagination loops (back to \(url))")
-            }
-            request.target = .url(url)
-        }
-        throw RegistryError(code: .tooLarge, reason: "listing \(what): more than \(Self.maxPages) pages")
-    }
-
-    /// The target of the `rel="next"` link of a `Link` header value, if any.
-    static func nextLink(_ header: String) -> String? {
-        var rest = Substring(header)
-        while let open = rest.firstIndex(of: "<") {
-            guard let close = rest[open...].firstIndex(of: ">") else { return nil }
-            let target = rest[rest.index(after: open)..<close]
-            var parameters = rest[rest.index(after: close)...]
-            if let nextLink = parameters.firstIndex(of: "<") {
-                rest = parameters[nextLink...]
-                parameters = parameters[..<nextLink]
-            } else {
-                rest = ""
-            }
-            for parameter in parameters.split(whereSeparator: { $0 == ";" || $0 == "," }) {
-                let pair = parameter.split(separator: "=", maxSplits: 1)
-                guard pair.count == 2, pair[0].trimmingSpaces().lowercased() == "rel" else { continue }
-                let value = pair[1].trimmingSpaces().trimmingCharacters(in: "\"")
-                if value.lowercased().split(separator: " ").contains("next") { return String(target) }
-            }
-        }
-        return nil
-    }
-
-    /// The end of a `Range: 0-<end>` header.
-    static func rangeEnd(_ header: String) -> Int64? {
-        let value = header.trimmingSpaces()
-        let range = value.hasPrefix("bytes=") ? value.dropFirst(6) : Substring(value)
-        let parts = range.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 2 else { return nil }
-        return Int64(parts[1])
-    }
-
-    /// The tags of a `{"name": …, "tags": [...] | null}` page.
-    static func parseTagList(_ bytes: [UInt8], what: String) throws -> [String] {
-        let value: JSONValue
-        do {
-            value = try JSONParser(limits: JSONLimits(maxDocumentBytes: maxTagListPageBytes)).parse(bytes)
-        } catch {
-            throw RegistryError(code: .invalidResponse, reason: "\(what): the tag list is not valid JSON: \(error)")
-        }
-        guard case .object(let top) = value else {
-            throw RegistryError(code: .invalidResponse, reason: "\(what): the tag list is not a JSON object")
-        }
-        switch top["tags"] {
-        case nil, .null?:
-            return []
-        case .array(let items)?:
-            return try items.map { item in
-                guard case .string(let tag) = item else {
-                    throw RegistryError(code: .invalidResponse, reason: "\(what): the tag list holds a \(item.typeName), not a string")
-                }
-                return tag
-            }
-        case let other?:
-            throw RegistryError(code: .invalidResponse, reason: "\(what): the tag list's tags member is a \(other.typeName), not an array")
-        }
-    }
-
-    /// The `manifests` of a referrers response (an OCI image index).
-    static func parseReferrers(_ bytes: [UInt8], what: String) throws -> [Descriptor] {
-        let manifest: Manifest
-        do {
-            manifest = try Manifest(bytes: bytes, declaredMediaType: .ociIndex)
-        } catch {
-            throw RegistryError(code: .invalidResponse, reason: "\(what): the referrers response is not an OCI image index: \(error.reason)")
-        }
-        guard case .index(let index) = manifest.content else {
-            throw RegistryError(code: .invalidResponse, reason: "\(what): the referrers response is not an OCI image index")
-        }
-        return index.manifests
-    }
-
-    static func filter(_ descriptors: [Descriptor], artifactType: String?) -> [Descriptor] {
-        guard let artifactType else { return descriptors }
-        return descriptors.filter { $0.artifactType?.rawValue == artifactType }
     }
 
     /// An integrity or file error from CustodyOCI as a ``RegistryError`` with the same meaning.
