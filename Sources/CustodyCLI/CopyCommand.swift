@@ -60,12 +60,15 @@ struct CopyCommand: AsyncParsableCommand {
         let destinationName = try ImageName(parsing: destination)
         let sourceTransport = try registry.transport(store: store, tlsVerify: sourceTLSVerify, credentials: sourceCredentials)
         let destinationTransport = try registry.transport(store: store, tlsVerify: destinationTLSVerify, credentials: destinationCredentials)
-        let reader = try sourceTransport.openSource(sourceName, lookasideSignatures: !removeSignatures, attachments: !removeSignatures)
+        // A policy needs the signatures even when they are not copied.
+        let readsSignatures = !removeSignatures || policy != nil
+        let reader = try sourceTransport.openSource(sourceName, lookasideSignatures: readsSignatures, attachments: readsSignatures)
         if let policy {
-            // Decided before anything is written, on the same source (so the same manifest bytes).
+            // Decided before anything is written, on the source the copy then reads: a registry
+            // source keeps the root manifest it fetched, so a tag that moves after the decision
+            // cannot swap in other bytes.
             let evaluator = try PolicyEvaluator(contentsOfFile: policy)
-            let checker = try sourceTransport.openSource(sourceName, lookasideSignatures: false, attachments: true)
-            let decision = try await DecisionOutput.evaluate(sourceName, evaluator: evaluator, transport: sourceTransport, source: checker)
+            let decision = try await DecisionOutput.evaluate(sourceName, evaluator: evaluator, transport: sourceTransport, source: reader)
             try requireAllowed(decision)
         }
         let sign = try makeSigner(destination: destinationName)

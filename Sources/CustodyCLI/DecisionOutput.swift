@@ -47,6 +47,9 @@ enum DecisionOutput {
     /// Evaluates `name` under `evaluator`, reading its signatures where Custody finds them: the
     /// registry's cosign attachments and the lookaside for `docker://`, the signature files of a
     /// `dir:` image (each unreadable file reported on its own).
+    /// - Parameter source: an already opened source to decide about (`copy` decides on the source
+    ///   it copies). A `docker://` source given here must have been opened with its lookaside and
+    ///   attached signatures; its lookaside is then read through it, not as a store of its own.
     static func evaluate(
         _ name: ImageName, evaluator: PolicyEvaluator, transport: ImageTransport, source: (any ImageSource)? = nil
     ) async throws -> PolicyDecision {
@@ -55,7 +58,7 @@ enum DecisionOutput {
         var readsImageSignatures = true
         switch name {
         case .docker(let reference):
-            if let lookaside = try transport.lookaside(for: reference, forWriting: false) { stores.append(lookaside) }
+            if source == nil, let lookaside = try transport.lookaside(for: reference, forWriting: false) { stores.append(lookaside) }
         case .directory(let path):
             stores.append(DirectorySignatureStore(path: path))
             readsImageSignatures = false

@@ -373,6 +373,48 @@ struct RegistryTransportTests {
         #expect(ownIdentity.status == 1, "\(ownIdentity)")
     }
 
+    @Test("copy docker:// --policy: allowed by a signedBy policy reading the lookaside (also with --remove-signatures); denied writes nothing")
+    func copyWithPolicyFromRegistry() throws {
+        let work = try Workspace()
+        defer { work.remove() }
+        let registry = try RegistryServer()
+        defer { registry.stop() }
+
+        let image = "\(registry.host)/custody/policy:v1"
+        try work.skopeoPush(["dir:\(try Fixtures.path("dir-single"))", "docker://\(image)"])
+        let key = try work.generateKey("signer", algorithm: "ed25519")
+        let other = try work.generateKey("other", algorithm: "ed25519")
+        let rd = try work.registriesD("rd", host: registry.host, lookaside: work.path("lookaside"))
+        let signed = try CustodyExecutable.run(["sign", "docker://\(image)", "--gpg-key", key + ".sec.asc", "--registries.d", rd, "--tls-verify=false"])
+        try #require(signed.status == 0, "\(signed)")
+        let trusted = try work.policy("trusted.json", scope: "\(registry.host)/custody", key: key + ".pub.asc")
+        let untrusted = try work.policy("untrusted.json", scope: "\(registry.host)/custody", key: other + ".pub.asc")
+
+        let copied = work.path("copied")
+        let allowed = try CustodyExecutable.run([
+            "copy", "docker://\(image)", "dir:\(copied)", "--policy", trusted, "--registries.d", rd, "--tls-verify=false",
+        ])
+        #expect(allowed.status == 0, "\(allowed)")
+        #expect(FileManager.default.fileExists(atPath: copied + "/signature-1"), "the lookaside signature travels with the copy")
+
+        // The policy still reads the signatures when they are not copied.
+        let bare = work.path("bare")
+        let stripped = try CustodyExecutable.run([
+            "copy", "docker://\(image)", "dir:\(bare)", "--policy", trusted, "--registries.d", rd, "--tls-verify=false", "--remove-signatures",
+        ])
+        #expect(stripped.status == 0, "\(stripped)")
+        #expect(FileManager.default.fileExists(atPath: bare + "/manifest.json"))
+        #expect(!FileManager.default.fileExists(atPath: bare + "/signature-1"))
+
+        let refused = work.path("refused")
+        let denied = try CustodyExecutable.run([
+            "copy", "docker://\(image)", "dir:\(refused)", "--policy", untrusted, "--registries.d", rd, "--tls-verify=false",
+        ])
+        #expect(denied.status == 1, "\(denied)")
+        #expect(denied.stderrText.contains("source image rejected by the policy"), "\(denied)")
+        #expect(!FileManager.default.fileExists(atPath: refused))
+    }
+
     // MARK: 6. copy
 
     @Test("copy docker:// → dir: carries simple and cosign signatures; → oci: needs --remove-signatures and then keeps the manifest bytes")
