@@ -476,8 +476,8 @@ extension PolicyDifferentialCase {
               .denied(because: noSignature)),
         .init("signatures: only a corrupted one",
               steps: [.sign(.a), .corrupt(1)], policy: .docker(["{host}/ns1": [.signedByA()]]),
-              // The last byte is inside the compressed packet: gpgme reports a broken stream or an
-              // empty verification, depending on the bytes.
+              // A byte in the middle of the compressed packet: gpgme reports a broken stream, an
+              // empty verification or a bad signature, depending on the bytes.
               .deniedOneOf(["Unexpected GPG signature count 0", "No data", "Invalid GPG signature"])),
     ]
 
