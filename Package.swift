@@ -12,6 +12,9 @@
 // - CustodyStores  -> CustodyOCI, CustodyFormats, CustodyRegistry, Yams (where images and signatures live:
 //                     the docker:// transport, cosign .sig attachments, lookaside, dir:, registries.d)
 // - CustodyTransparency -> CustodyKeys, Crypto (Merkle math, proofs, tiles, checkpoints as C2SP signed notes)
+// - CustodyLog     -> CustodyTransparency, CustodyKeys, CustodyJSON, CSQLite (system sqlite3), PostgresNIO
+//                     (server side: log entries, storage behind one protocol, the sequencer)
+// - CustodyLogServer -> CustodyLog, Hummingbird, NIOCore, Logging, Crypto (the `custody log serve` HTTP API)
 // - CustodyPolicy  -> CustodyOCI, CustodyJSON, CustodyKeys, CustodyFormats (policy documents, scopes,
 //                     identity rules, decisions; no I/O beyond reading the policy file)
 // - CustodyVerify  -> the core targets above (checks signatures, evaluates policies)
@@ -49,6 +52,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         .target(name: "CustodyJSON", swiftSettings: upcoming),
@@ -98,6 +104,27 @@ let package = Package(
             dependencies: ["CustodyKeys", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: upcoming
         ),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
+        .target(
+            name: "CustodyLog",
+            dependencies: [
+                "CustodyTransparency", "CustodyKeys", "CustodyJSON", "CSQLite",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .target(
+            name: "CustodyLogServer",
+            dependencies: [
+                "CustodyLog", "CustodyTransparency", "CustodyKeys", "CustodyJSON",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: upcoming
+        ),
         .target(
             name: "CustodyPolicy",
             dependencies: ["CustodyOCI", "CustodyJSON", "CustodyKeys", "CustodyFormats"],
@@ -117,6 +144,7 @@ let package = Package(
             name: "CustodyCLI",
             dependencies: [
                 "CustodyOCI", "CustodyJSON", "CustodyFormats", "CustodyKeys", "CustodyOpenPGP", "CustodyStores", "CustodyRegistry", "CustodyPolicy",
+                "CustodyTransparency", "CustodyLog", "CustodyLogServer",
                 "CustodyVerify", "CustodySign",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -152,6 +180,18 @@ let package = Package(
         .testTarget(
             name: "CustodyTransparencyTests", dependencies: ["CustodyTransparency", "CustodyKeys", "CustodyTestSupport"],
             resources: [.copy("Vectors")], swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "CustodyLogTests", dependencies: ["CustodyLog", "CustodyTransparency", "CustodyKeys", "CustodyTestSupport"],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "CustodyLogServerTests",
+            dependencies: [
+                "CustodyLogServer", "CustodyLog", "CustodyTransparency", "CustodyKeys", "CustodyTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: upcoming
         ),
         .testTarget(
             name: "CustodyPolicyTests", dependencies: ["CustodyPolicy", "CustodyOCI", "CustodyJSON", "CustodyTestSupport"],

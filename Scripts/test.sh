@@ -4,7 +4,8 @@
 #     bash Scripts/test.sh [extra `swift test` arguments, e.g. --filter SkopeoInterop]
 #
 # 1. Installs the peer tools the tests use when they are missing (Debian 12, as root):
-#    umoci, skopeo, docker-registry, gnupg, openssl, hyperfine. `apt-get update` runs once, and
+#    umoci, skopeo, docker-registry, gnupg, openssl, hyperfine, postgresql (the server binaries;
+#    tests start their own cluster as the postgres user). `apt-get update` runs once, and
 #    only when something is missing. While installing, service starts are blocked with a
 #    temporary /usr/sbin/policy-rc.d (exit 101), because docker-registry's post-install script
 #    would otherwise start a system registry on :5000. Tests start their own registry instead.
@@ -23,6 +24,7 @@ PACKAGES=(
   "gnupg:gpg"
   "openssl:openssl"
   "hyperfine:hyperfine"
+  "postgresql:/usr/lib/postgresql/15/bin/postgres"
 )
 
 install_missing_packages() {

@@ -13,11 +13,16 @@ public struct MerkleHash: Sendable, Hashable, CustomStringConvertible {
     /// The length of every hash, in bytes.
     public static let byteCount = 32
 
-    private var storage: SIMD32<UInt8>
-
-    private init(storage: SIMD32<UInt8>) {
-        self.storage = storage
+    /// The 32 bytes in memory order, as four words.
+    ///
+    /// Not `SIMD32<UInt8>`: LLVM gives that vector type 32-byte alignment, and with Swift 6.3.1
+    /// async function frames holding over-aligned values were laid out past the end of their
+    /// task-allocator block, which corrupted the heap in every async caller (the log server).
+    private struct Words: Sendable, Hashable {
+        var w0: UInt64 = 0, w1: UInt64 = 0, w2: UInt64 = 0, w3: UInt64 = 0
     }
+
+    private var storage: Words
 
     /// A hash from exactly 32 bytes.
     ///
@@ -26,8 +31,10 @@ public struct MerkleHash: Sendable, Hashable, CustomStringConvertible {
         guard bytes.count == Self.byteCount else {
             throw TransparencyError(code: .invalidHash, reason: "a Merkle hash is 32 bytes, not \(bytes.count)")
         }
-        var storage = SIMD32<UInt8>()
-        for (index, byte) in bytes.enumerated() { storage[index] = byte }
+        var storage = Words()
+        withUnsafeMutableBytes(of: &storage) { raw in
+            for (index, byte) in bytes.enumerated() { raw[index] = byte }
+        }
         self.storage = storage
     }
 
@@ -85,20 +92,21 @@ public struct MerkleHash: Sendable, Hashable, CustomStringConvertible {
         return MerkleHash(digest: hasher.finalize())
     }
 
+    private static let nodePrefix: [UInt8] = [1]
+
     /// The hash of an interior node: `SHA-256(0x01 || left || right)`.
     public static func node(_ left: MerkleHash, _ right: MerkleHash) -> MerkleHash {
-        withUnsafeTemporaryAllocation(byteCount: 65, alignment: 1) { buffer in
-            buffer[0] = 1
-            withUnsafeBytes(of: left.storage) { buffer.baseAddress!.advanced(by: 1).copyMemory(from: $0.baseAddress!, byteCount: 32) }
-            withUnsafeBytes(of: right.storage) { buffer.baseAddress!.advanced(by: 33).copyMemory(from: $0.baseAddress!, byteCount: 32) }
-            var hasher = SHA256()
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(buffer))
-            return MerkleHash(digest: hasher.finalize())
-        }
+        // No `withUnsafeTemporaryAllocation` here: inlined into async callers it becomes a
+        // task-allocator allocation, and such allocations must be freed in strict stack order.
+        var hasher = SHA256()
+        hasher.update(data: nodePrefix)
+        withUnsafeBytes(of: left.storage) { hasher.update(bufferPointer: $0) }
+        withUnsafeBytes(of: right.storage) { hasher.update(bufferPointer: $0) }
+        return MerkleHash(digest: hasher.finalize())
     }
 
     private init(digest: SHA256.Digest) {
-        var storage = SIMD32<UInt8>()
+        var storage = Words()
         digest.withUnsafeBytes { raw in
             withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: raw) }
         }

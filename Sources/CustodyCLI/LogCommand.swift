@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// `custody log`: the transparency log.
+struct LogCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "log",
+        abstract: "Run a transparency log (Rekor v2 write API, C2SP tlog-tiles read API).",
+        subcommands: [LogServeCommand.self]
+    )
+}

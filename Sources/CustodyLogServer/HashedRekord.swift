@@ -1,0 +1,221 @@
+import CustodyJSON
+import CustodyKeys
+
+/// A Sigstore `PublicKeyDetails` name a `hashedrekord` v0.0.2 request may state, with what it
+/// demands of the key and the digest.
+///
+/// Rekor v2's default registry allows RSA PKCS#1 v1.5 (2048, 3072, 4096 bits) with SHA-256,
+/// ECDSA P-256/SHA-256, P-384/SHA-384, P-521/SHA-512 and Ed25519ph. This log accepts the ones
+/// swift-crypto can check over a prehashed digest: every one but P-521 and Ed25519ph, which are
+/// refused with `unsupportedAlgorithm`. Pure Ed25519 cannot sign a prehashed digest and is
+/// refused as Rekor v2 refuses it.
+public enum RekorKeyDetails: String, Sendable, Hashable, CaseIterable {
+    case ecdsaP256SHA256 = "PKIX_ECDSA_P256_SHA_256"
+    case ecdsaP384SHA384 = "PKIX_ECDSA_P384_SHA_384"
+    case rsaPKCS1v15_2048SHA256 = "PKIX_RSA_PKCS1V15_2048_SHA256"
+    case rsaPKCS1v15_3072SHA256 = "PKIX_RSA_PKCS1V15_3072_SHA256"
+    case rsaPKCS1v15_4096SHA256 = "PKIX_RSA_PKCS1V15_4096_SHA256"
+
+    /// How a signature of this kind is checked.
+    enum Scheme { case ecdsaSHA256, ecdsaSHA384, rsaPKCS1SHA256 }
+
+    var scheme: Scheme {
+        switch self {
+        case .ecdsaP256SHA256: .ecdsaSHA256
+        case .ecdsaP384SHA384: .ecdsaSHA384
+        case .rsaPKCS1v15_2048SHA256, .rsaPKCS1v15_3072SHA256, .rsaPKCS1v15_4096SHA256: .rsaPKCS1SHA256
+        }
+    }
+
+    /// The protobuf-specs `HashAlgorithm` name of the digest (`SHA2_256`, `SHA2_384`).
+    public var hashAlgorithm: String {
+        switch self {
+        case .ecdsaP384SHA384: "SHA2_384"
+        default: "SHA2_256"
+        }
+    }
+
+    /// The digest length in bytes.
+    public var digestBytes: Int { self == .ecdsaP384SHA384 ? 48 : 32 }
+
+    /// Whether `key` is the key this name describes (type, curve, RSA modulus size).
+    func fits(_ key: PublicKey) -> Bool {
+        switch (self, key) {
+        case (.ecdsaP256SHA256, .ecdsaP256), (.ecdsaP384SHA384, .ecdsaP384): true
+        case (.rsaPKCS1v15_2048SHA256, .rsa): PrehashedSignature.rsaBits(key) == 2048
+        case (.rsaPKCS1v15_3072SHA256, .rsa): PrehashedSignature.rsaBits(key) == 3072
+        case (.rsaPKCS1v15_4096SHA256, .rsa): PrehashedSignature.rsaBits(key) == 4096
+        default: false
+        }
+    }
+
+    /// Names Rekor v2 allows that this log cannot check yet, and why.
+    static let recognisedButUnsupported: [String: String] = [
+        "PKIX_ECDSA_P521_SHA_512": "ECDSA P-521 keys are not supported by this log yet",
+        "PKIX_ED25519_PH": "Ed25519ph (prehashed Ed25519) is not supported by this log yet",
+        "PKIX_ED25519": "pure Ed25519 cannot sign a prehashed digest; hashedrekord needs PKIX_ED25519_PH, which this log does not support yet",
+    ]
+}
+
+/// A validated Rekor v2 `hashedRekordRequestV002`: a signature over a digest, with the key that
+/// made it. Only values that passed every check exist: the signature verifies over the digest.
+///
+/// Wire form (protobuf JSON names, `bytes` as padded standard base64; every member required,
+/// unknown members refused):
+///
+/// ```json
+/// {"hashedRekordRequestV002": {"digest": "<b64>",
+///   "signature": {"content": "<b64>",
+///                 "verifier": {"publicKey": {"rawBytes": "<b64 DER SPKI>"},
+///                              "keyDetails": "PKIX_ECDSA_P256_SHA_256"}}}}
+/// ```
+public struct HashedRekordV002: Sendable, Hashable {
+    /// The artifact digest the signature covers.
+    public let digest: [UInt8]
+    /// The signature (ASN.1 DER for ECDSA, the raw integer for RSA).
+    public let signature: [UInt8]
+    /// The verifier's SubjectPublicKeyInfo DER, exactly as the client sent it.
+    public let publicKeyBytes: [UInt8]
+    /// The stated algorithm.
+    public let keyDetails: RekorKeyDetails
+
+    /// The largest accepted signature, in bytes (an RSA-4096 signature is 512).
+    public static let maxSignatureBytes = 1024
+    /// The largest accepted public key, in bytes (an RSA-4096 SubjectPublicKeyInfo is about 550).
+    public static let maxPublicKeyBytes = 4096
+
+    /// Reads and verifies the value of a request's `hashedRekordRequestV002` member.
+    ///
+    /// - Throws: ``LogAPIError`` (status 400) naming the first problem: a missing, unknown or
+    ///   mistyped member, bad base64, an X.509 verifier (not supported yet), an unknown or
+    ///   unsupported algorithm, a key that does not match `keyDetails`, a digest of the wrong
+    ///   length, or a signature that does not verify.
+    public init(request value: JSONValue) throws(LogAPIError) {
+        let request = try Fields(value, at: "hashedRekordRequestV002", allowed: ["digest", "signature"])
+        let digest = try request.bytes("digest")
+        let signatureObject = try Fields(try request.require("signature"), at: request.path("signature"), allowed: ["content", "verifier"])
+        let signature = try signatureObject.bytes("content")
+        let verifier = try Fields(
+            try signatureObject.require("verifier"), at: signatureObject.path("verifier"),
+            allowed: ["publicKey", "x509Certificate", "keyDetails"])
+        if verifier.object["x509Certificate"] != nil {
+            throw .badRequest(
+                "unsupportedVerifier",
+                "X.509 certificate verifiers are not supported by this log yet; send the key as verifier.publicKey.rawBytes")
+        }
+        let keyObject = try Fields(try verifier.require("publicKey"), at: verifier.path("publicKey"), allowed: ["rawBytes"])
+        let keyBytes = try keyObject.bytes("rawBytes")
+        let detailsName = try verifier.string("keyDetails")
+
+        guard let keyDetails = RekorKeyDetails(rawValue: detailsName) else {
+            if let why = RekorKeyDetails.recognisedButUnsupported[detailsName] {
+                throw .badRequest("unsupportedAlgorithm", why)
+            }
+            throw .badRequest(
+                "unsupportedAlgorithm",
+                "keyDetails '\(detailsName.prefix(64))' is not an accepted algorithm (accepted: \(RekorKeyDetails.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        guard !signature.isEmpty, signature.count <= Self.maxSignatureBytes else {
+            throw .badRequest("invalidSignature", "signature.content must be 1 to \(Self.maxSignatureBytes) bytes")
+        }
+        guard !keyBytes.isEmpty, keyBytes.count <= Self.maxPublicKeyBytes else {
+            throw .badRequest("invalidKey", "verifier.publicKey.rawBytes must be 1 to \(Self.maxPublicKeyBytes) bytes")
+        }
+        guard digest.count == keyDetails.digestBytes else {
+            throw .badRequest(
+                "invalidDigest",
+                "digest is \(digest.count) bytes; \(keyDetails.rawValue) needs a \(keyDetails.digestBytes)-byte \(keyDetails.hashAlgorithm) digest")
+        }
+        let key: PublicKey
+        do {
+            key = try PublicKey(derEncoded: keyBytes)
+        } catch {
+            throw .badRequest("invalidKey", "verifier.publicKey.rawBytes is not a supported DER SubjectPublicKeyInfo: \(error)")
+        }
+        guard keyDetails.fits(key) else {
+            let size = PrehashedSignature.rsaBits(key).map { " of \($0) bits" } ?? ""
+            throw .badRequest("keyMismatch", "keyDetails is \(keyDetails.rawValue) but the key is \(key.algorithm)\(size)")
+        }
+        guard PrehashedSignature.isValid(signature, digest: digest, key: key, scheme: keyDetails.scheme) else {
+            throw .badRequest("invalidSignature", "the signature does not verify over the digest with the given key")
+        }
+        self.digest = digest
+        self.signature = signature
+        self.publicKeyBytes = keyBytes
+        self.keyDetails = keyDetails
+    }
+
+    /// The log entry as a JSON tree: what rekor-tiles makes with `protojson` of its `Entry`
+    /// message, before canonicalization.
+    public var entry: JSONValue {
+        func object(_ members: [(String, JSONValue)]) -> JSONValue {
+            // Keys are distinct literals.
+            .object(JSONObject(members: members.map { (key: $0.0, value: $0.1) })!)
+        }
+        return object([
+            ("kind", .string("hashedrekord")),
+            ("apiVersion", .string("0.0.2")),
+            ("spec", object([
+                ("hashedRekordV002", object([
+                    ("data", object([
+                        ("digest", .string(Base64.encode(digest))),
+                        ("algorithm", .string(keyDetails.hashAlgorithm)),
+                    ])),
+                    ("signature", object([
+                        ("content", .string(Base64.encode(signature))),
+                        ("verifier", object([
+                            ("publicKey", object([("rawBytes", .string(Base64.encode(publicKeyBytes)))])),
+                            ("keyDetails", .string(keyDetails.rawValue)),
+                        ])),
+                    ])),
+                ]))
+            ])),
+        ])
+    }
+
+    /// The leaf bytes: the RFC 8785 canonical JSON of ``entry`` (the `canonicalizedBody`).
+    public var canonicalizedBody: [UInt8] {
+        // The tree holds only strings and objects with distinct keys, which always serialize.
+        (try? CanonicalJSONEncoder.serialize(entry, style: .rfc8785)) ?? []
+    }
+}
+
+/// A JSON object being read strictly: unknown members refused, errors naming the member's path.
+struct Fields {
+    let object: JSONObject
+    let prefix: String
+
+    init(_ value: JSONValue, at prefix: String, allowed: Set<String>) throws(LogAPIError) {
+        guard case .object(let object) = value else {
+            throw .badRequest("invalidRequest", "\(prefix) must be a JSON object, not \(value.typeName)")
+        }
+        if let unknown = object.keys.first(where: { !allowed.contains($0) }) {
+            throw .badRequest("invalidRequest", "unknown member '\(unknown.prefix(64))' in \(prefix)")
+        }
+        self.object = object
+        self.prefix = prefix
+    }
+
+    func path(_ key: String) -> String { "\(prefix).\(key)" }
+
+    func require(_ key: String) throws(LogAPIError) -> JSONValue {
+        guard let value = object[key] else { throw .badRequest("invalidRequest", "missing \(path(key))") }
+        return value
+    }
+
+    func string(_ key: String) throws(LogAPIError) -> String {
+        guard case .string(let text) = try require(key) else {
+            throw .badRequest("invalidRequest", "\(path(key)) must be a string")
+        }
+        return text
+    }
+
+    func bytes(_ key: String) throws(LogAPIError) -> [UInt8] {
+        let text = try string(key)
+        guard let bytes = Base64.decode(text) else {
+            throw .badRequest("invalidRequest", "\(path(key)) is not padded standard base64")
+        }
+        guard !bytes.isEmpty else { throw .badRequest("invalidRequest", "\(path(key)) is empty") }
+        return bytes
+    }
+}

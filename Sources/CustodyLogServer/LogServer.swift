@@ -1,0 +1,325 @@
+import CustodyJSON
+import CustodyKeys
+import CustodyLog
+import CustodyTransparency
+import Hummingbird
+import Logging
+import NIOCore
+
+/// Settings of a ``LogServer``.
+public struct LogServerConfiguration: Sendable {
+    /// The address to listen on (default `127.0.0.1`).
+    public var host: String
+    /// The TCP port; 0 picks a free port, reported to ``LogServer/run(handlingSignals:onListening:)``.
+    public var port: Int
+    /// The largest accepted `POST` body in bytes (default 64 KiB). Larger bodies are refused
+    /// with 413 before they are read.
+    public var maxRequestBytes: Int
+    /// How long, in seconds, HTTP caches may keep the checkpoint and partial tiles (default 1).
+    public var shortCacheSeconds: Int
+
+    /// Makes a configuration; see the properties for the defaults.
+    public init(host: String = "127.0.0.1", port: Int = 3000, maxRequestBytes: Int = 64 * 1024, shortCacheSeconds: Int = 1) {
+        self.host = host
+        self.port = port
+        self.maxRequestBytes = maxRequestBytes
+        self.shortCacheSeconds = shortCacheSeconds
+    }
+}
+
+/// The HTTP server of a Custody transparency log: the Rekor v2 write API and the C2SP
+/// tlog-tiles read API (see `Docs/log.md`).
+///
+/// ```swift
+/// let server = LogServer(configuration: .init(host: "0.0.0.0", port: 3000),
+///                        storage: storage, sequencer: sequencer, logKey: signer.verifierKey)
+/// try await server.run()   // until SIGTERM or SIGINT
+/// ```
+public struct LogServer: Sendable {
+    /// The listening and limit settings.
+    public let configuration: LogServerConfiguration
+    let api: LogAPI
+    /// The sequencer this server made; shut down (its accepted entries integrated) when
+    /// ``run(handlingSignals:onListening:)`` ends.
+    var ownedSequencer: LogSequencer?
+
+    /// Makes a server and its sequencer: what `custody log serve` calls.
+    ///
+    /// - Parameters:
+    ///   - storage: the log's storage (SQLite or PostgreSQL).
+    ///   - logName: the checkpoint origin and note key name, such as `log.example.com`.
+    ///   - signingKey: signs checkpoints (Ed25519 recommended: Sigstore clients expect it).
+    ///   - sequencer: batching limits, including the batch interval (default 250 ms).
+    /// - Throws: what ``NoteSigner/init(name:signer:type:)`` or ``LogSequencer/init(storage:origin:signer:configuration:)`` throw.
+    public init(
+        configuration: LogServerConfiguration, storage: any LogStorage, logName: String, signingKey: any Signer,
+        sequencer: LogSequencer.Configuration = LogSequencer.Configuration(), logger: Logger = Logger(label: "custody.log.server")
+    ) async throws {
+        let signer = try NoteSigner(name: logName, signer: signingKey)
+        let made = try await LogSequencer(storage: storage, origin: logName, signer: signer, configuration: sequencer)
+        self.init(configuration: configuration, storage: storage, sequencer: made, logKey: signer.verifierKey, logger: logger)
+        self.ownedSequencer = made
+    }
+
+    /// Makes a server on an existing sequencer, which the caller shuts down.
+    ///
+    /// - Parameters:
+    ///   - storage: where the log's tiles, entry bundles and checkpoints are read from.
+    ///   - sequencer: appends entries and waits for their integration (it owns the checkpoint
+    ///     signing key and the batch interval).
+    ///   - logKey: the verifier key of the checkpoint signer; its name is the log's origin, its
+    ///     ``NoteVerifierKey/keyHash`` the `logId.keyId` of every answer.
+    ///   - logger: where request failures are logged.
+    public init(
+        configuration: LogServerConfiguration, storage: any LogStorage, sequencer: LogSequencer, logKey: NoteVerifierKey,
+        logger: Logger = Logger(label: "custody.log.server")
+    ) {
+        self.configuration = configuration
+        self.ownedSequencer = nil
+        self.api = LogAPI(
+            storage: storage, sequencer: sequencer, logKey: logKey, maxRequestBytes: configuration.maxRequestBytes,
+            shortCacheSeconds: configuration.shortCacheSeconds, logger: logger)
+    }
+
+    /// Serves until the task is cancelled, or, with `handlingSignals`, until SIGTERM or SIGINT
+    /// starts a graceful shutdown (in-flight requests finish; new connections are refused).
+    ///
+    /// - Parameters:
+    ///   - handlingSignals: whether SIGTERM and SIGINT shut the server down gracefully.
+    ///   - onListening: called once with the bound port (useful with port 0).
+    public func run(handlingSignals: Bool = true, onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let router = Router(context: BasicRequestContext.self)
+        api.register(on: router)
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "custody-log"),
+            onServerRunning: { channel in
+                await onListening(channel.localAddress?.port ?? 0)
+            },
+            logger: api.logger)
+        do {
+            if handlingSignals {
+                try await app.runService()
+            } else {
+                try await app.run()
+            }
+        } catch {
+            await ownedSequencer?.shutdown()
+            throw error
+        }
+        await ownedSequencer?.shutdown()
+    }
+}
+
+/// The request handlers, independent of how the server is started.
+struct LogAPI: Sendable {
+    let storage: any LogStorage
+    let sequencer: LogSequencer
+    let logKey: NoteVerifierKey
+    let maxRequestBytes: Int
+    let shortCacheSeconds: Int
+    let logger: Logger
+
+    static let immutable = "public, max-age=31536000, immutable"
+
+    func register(on router: Router<BasicRequestContext>) {
+        for prefix in ["", "api/v2/"] {
+            router.get("\(prefix)checkpoint") { _, _ in await respond { try await checkpoint() } }
+            router.get("\(prefix)tile/**") { request, _ in
+                await respond { try await tile(path: String(request.uri.path.dropFirst(1 + prefix.utf8.count))) }
+            }
+        }
+        router.post("api/v2/log/entries") { request, _ in await respond { try await createEntry(request) } }
+        router.get("api/v2/log/publicKey") { _, _ in
+            await respond { text(logKey.publicKey.pemRepresentation, type: "application/x-pem-file", cache: "public, max-age=3600") }
+        }
+        router.get("api/v2/log/verifierKey") { _, _ in
+            await respond { text(logKey.vkey + "\n", type: "text/plain; charset=utf-8", cache: "public, max-age=3600") }
+        }
+        router.get("healthz") { _, _ in await respond { try await health() } }
+    }
+
+    /// Runs a handler, turning every thrown error into a JSON error response.
+    func respond(_ handler: () async throws -> Response) async -> Response {
+        do {
+            return try await handler()
+        } catch let error as LogAPIError {
+            return error.response
+        } catch {
+            logger.error("request failed", metadata: ["error": "\(error)"])
+            return LogAPIError(status: 500, code: "internal", message: "the log could not answer; see its logs").response
+        }
+    }
+
+    // MARK: Write API
+
+    func createEntry(_ request: Request) async throws -> Response {
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maxRequestBytes {
+            throw LogAPIError(status: 413, code: "requestTooLarge", message: "the request body is over \(maxRequestBytes) bytes")
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: maxRequestBytes)
+        } catch {
+            throw LogAPIError(status: 413, code: "requestTooLarge", message: "the request body is over \(maxRequestBytes) bytes")
+        }
+        let entry = try EntryRequest(body: body.readableBytesView, maxBytes: maxRequestBytes)
+        let leaf = entry.canonicalizedBody
+        guard leaf.count <= EntryBundle.maxEntryBytes else {
+            throw LogAPIError(status: 413, code: "entryTooLarge", message: "the entry is over \(EntryBundle.maxEntryBytes) bytes")
+        }
+        let (index, state) = try await appendOrFind(leaf)
+        let proof = try await inclusionProof(index: index, leaf: leaf, state: state)
+        let answer = TransparencyLogEntry(
+            logIndex: index, logKeyHash: logKey.keyHash, kind: entry.kindVersion.kind, version: entry.kindVersion.version,
+            proof: proof, canonicalizedBody: leaf)
+        return json(answer.json, status: .created)
+    }
+
+    /// The entry's index and an integrated state with a checkpoint that covers it (the sequencer
+    /// gives the existing index when the log already holds the same leaf bytes).
+    func appendOrFind(_ leaf: [UInt8]) async throws -> (UInt64, LogTreeState) {
+        let appended: (index: UInt64, state: LogTreeState)
+        do {
+            appended = try await sequencer.append(leaf)
+        } catch {
+            throw Self.appendFailure(error)
+        }
+        guard appended.index < appended.state.size, appended.state.checkpoint != nil else {
+            throw LogAPIError(status: 500, code: "internal", message: "the log acknowledged an entry without a covering checkpoint")
+        }
+        return (appended.index, appended.state)
+    }
+
+    /// What a client is told when the sequencer refuses: back-pressure and shutdown are 503,
+    /// an oversized entry 413; anything else is passed on (a 500).
+    static func appendFailure(_ error: any Error) -> any Error {
+        guard let logError = error as? LogError else { return error }
+        switch logError.code {
+        case .queueFull, .shuttingDown:
+            return LogAPIError(status: 503, code: logError.code.rawValue, message: "\(logError); retry later")
+        case .entryTooLarge:
+            return LogAPIError(status: 413, code: "entryTooLarge", message: "\(logError)")
+        default:
+            return logError
+        }
+    }
+
+    /// An inclusion proof for `index` in a published state, built from the stored tiles and
+    /// checked against that state's root before it is returned.
+    func inclusionProof(index: UInt64, leaf: [UInt8], state initial: LogTreeState) async throws -> InclusionProofAnswer {
+        var state = initial
+        // A newer batch can replace a partial tile while the proof is built; then the proof is
+        // built again against the newer state.
+        for attempt in 0..<4 {
+            let storage = storage
+            let size = state.size
+            do {
+                guard let checkpoint = state.checkpoint else { throw LogAPIError(status: 500, code: "internal", message: "no checkpoint") }
+                let hashes = try await TiledTreeReader.inclusionProof(index: index, treeSize: size) { id in
+                    if let tile = try await storage.tile(id) { return tile.data }
+                    throw TransparencyError(code: .missingHash, reason: "tile \(id.path) is not stored")
+                }
+                try UntrustedInclusionProof(index: index, treeSize: size, hashes: hashes).verify(
+                    leafHash: MerkleHash.leaf(leaf), rootHash: state.rootHash)
+                return InclusionProofAnswer(index: index, treeSize: size, rootHash: state.rootHash, hashes: hashes, checkpoint: checkpoint)
+            } catch {
+                if attempt == 3 { throw error }
+                state = try await storage.state()
+            }
+        }
+        throw LogAPIError(status: 500, code: "internal", message: "no inclusion proof")
+    }
+
+    // MARK: Read API
+
+    func checkpoint() async throws -> Response {
+        guard let note = try await storage.state().checkpoint else {
+            throw LogAPIError(status: 404, code: "noCheckpoint", message: "the log has not published a checkpoint yet")
+        }
+        return bytes(note, type: "text/plain; charset=utf-8", cache: "public, max-age=\(shortCacheSeconds)")
+    }
+
+    func tile(path: String) async throws -> Response {
+        let resource: TileResource
+        do {
+            resource = try TileResource(path: path)
+        } catch {
+            throw LogAPIError.badRequest("invalidTilePath", "\(error)")
+        }
+        for _ in 0..<3 {
+            let size = try await storage.state().size
+            let served: [UInt8]?
+            let isFull: Bool
+            switch resource {
+            case .hashes(let id):
+                isFull = id.isFull
+                served = try await hashTile(id, treeSize: size)
+            case .entries(let id):
+                isFull = id.isFull
+                served = try await entryBundle(id, treeSize: size)
+            }
+            if let served {
+                return bytes(served, type: "application/octet-stream", cache: isFull ? Self.immutable : "public, max-age=\(shortCacheSeconds)")
+            }
+        }
+        throw LogAPIError(status: 503, code: "retry", message: "the log is changing too fast to serve this tile; retry")
+    }
+
+    /// A hash tile's bytes, nil when the storage moved on while reading (retry), or 404 when
+    /// the tree has no such tile at `treeSize`.
+    func hashTile(_ id: TileID, treeSize: UInt64) async throws -> [UInt8]? {
+        guard let current = TileID.tile(level: id.level, index: id.index, treeSize: treeSize), current.width >= id.width else {
+            throw notInTree(id.path, treeSize)
+        }
+        guard let tile = try await storage.tile(current) else { return nil }
+        // A narrower partial tile is a prefix of any wider one.
+        return Array(tile.data.prefix(Int(id.width) * MerkleHash.byteCount))
+    }
+
+    /// An entry bundle's bytes, as ``hashTile(_:treeSize:)``.
+    func entryBundle(_ id: EntryBundleID, treeSize: UInt64) async throws -> [UInt8]? {
+        guard let level0 = TileID.tile(level: 0, index: id.index, treeSize: treeSize), level0.width >= id.width else {
+            throw notInTree(id.path, treeSize)
+        }
+        let current = try EntryBundleID(index: id.index, width: level0.width)
+        guard let data = try await storage.entryBundle(current) else { return nil }
+        if current.width == id.width { return data }
+        let bundle = try EntryBundle(id: current, data: data)
+        return try EntryBundle(entries: Array(bundle.entries.prefix(Int(id.width)))).data
+    }
+
+    func notInTree(_ path: String, _ size: UInt64) -> LogAPIError {
+        LogAPIError(status: 404, code: "notFound", message: "\(path) is outside the tree of \(size) entries")
+    }
+
+    func health() async throws -> Response {
+        do {
+            let state = try await storage.state()
+            return json(.object(JSONObject(members: [("status", .string("ok")), ("treeSize", .string(String(state.size)))])!), status: .ok)
+        } catch {
+            throw LogAPIError(status: 503, code: "unhealthy", message: "the storage does not answer: \(error)")
+        }
+    }
+
+    // MARK: Responses
+
+    func json(_ value: JSONValue, status: HTTPResponse.Status) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        headers[.cacheControl] = "no-store"
+        let body = (try? CanonicalJSONEncoder.serialize(value)) ?? []
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    func text(_ text: String, type: String, cache: String) -> Response {
+        bytes(Array(text.utf8), type: type, cache: cache)
+    }
+
+    func bytes(_ bytes: [UInt8], type: String, cache: String) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = type
+        headers[.cacheControl] = cache
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}

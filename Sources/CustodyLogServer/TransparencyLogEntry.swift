@@ -1,0 +1,42 @@
+import CustodyJSON
+import CustodyTransparency
+
+/// An inclusion proof with the checkpoint it was built against.
+struct InclusionProofAnswer: Sendable {
+    let index: UInt64
+    let treeSize: UInt64
+    let rootHash: MerkleHash
+    let hashes: [MerkleHash]
+    let checkpoint: [UInt8]
+}
+
+/// The answer to a write: a Sigstore protobuf-specs `TransparencyLogEntry` in protobuf JSON
+/// (int64 as strings, bytes as base64), ready to paste into a bundle's `tlogEntries`.
+/// Like Rekor v2, it has no `integratedTime` and no `inclusionPromise`.
+struct TransparencyLogEntry: Sendable {
+    let logIndex: UInt64
+    let logKeyHash: [UInt8]
+    let kind: String
+    let version: String
+    let proof: InclusionProofAnswer
+    let canonicalizedBody: [UInt8]
+
+    var json: JSONValue {
+        func object(_ members: [(String, JSONValue)]) -> JSONValue {
+            .object(JSONObject(members: members.map { (key: $0.0, value: $0.1) })!)
+        }
+        return object([
+            ("logIndex", .string(String(logIndex))),
+            ("logId", object([("keyId", .string(Base64.encode(logKeyHash)))])),
+            ("kindVersion", object([("kind", .string(kind)), ("version", .string(version))])),
+            ("inclusionProof", object([
+                ("logIndex", .string(String(proof.index))),
+                ("rootHash", .string(proof.rootHash.base64)),
+                ("treeSize", .string(String(proof.treeSize))),
+                ("hashes", .array(proof.hashes.map { .string($0.base64) })),
+                ("checkpoint", object([("envelope", .string(String(decoding: proof.checkpoint, as: UTF8.self)))])),
+            ])),
+            ("canonicalizedBody", .string(Base64.encode(canonicalizedBody))),
+        ])
+    }
+}
