@@ -14,7 +14,9 @@
 // - CustodyTransparency -> CustodyKeys, Crypto (Merkle math, proofs, tiles, checkpoints as C2SP signed notes)
 // - CustodyLog     -> CustodyTransparency, CustodyKeys, CustodyJSON, CSQLite (system sqlite3), PostgresNIO
 //                     (server side: log entries, storage behind one protocol, the sequencer)
-// - CustodyLogServer -> CustodyLog, Hummingbird, NIOCore, Logging, Crypto (the `custody log serve` HTTP API)
+// - CustodyLogServer -> CustodyLog, Hummingbird, NIOCore, Logging, Metrics, Prometheus, Crypto (the `custody log serve` HTTP API)
+// - CustodyLogClient -> CustodyTransparency, CustodyKeys, CustodyJSON, CustodyRegistry, Crypto (talking to any
+//                     Rekor v2 / tlog-tiles log: append, entries, proofs, checkpoints, monitoring)
 // - CustodyPolicy  -> CustodyOCI, CustodyJSON, CustodyKeys, CustodyFormats (policy documents, scopes,
 //                     identity rules, decisions; no I/O beyond reading the policy file)
 // - CustodyVerify  -> the core targets above (checks signatures, evaluates policies)
@@ -55,6 +57,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         .target(name: "CustodyJSON", swiftSettings: upcoming),
@@ -120,8 +124,18 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .target(
+            name: "CustodyLogClient",
+            dependencies: [
+                "CustodyTransparency", "CustodyKeys", "CustodyJSON", "CustodyRegistry",
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: upcoming
         ),
@@ -144,7 +158,7 @@ let package = Package(
             name: "CustodyCLI",
             dependencies: [
                 "CustodyOCI", "CustodyJSON", "CustodyFormats", "CustodyKeys", "CustodyOpenPGP", "CustodyStores", "CustodyRegistry", "CustodyPolicy",
-                "CustodyTransparency", "CustodyLog", "CustodyLogServer",
+                "CustodyTransparency", "CustodyLog", "CustodyLogServer", "CustodyLogClient",
                 "CustodyVerify", "CustodySign",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -189,6 +203,14 @@ let package = Package(
             name: "CustodyLogServerTests",
             dependencies: [
                 "CustodyLogServer", "CustodyLog", "CustodyTransparency", "CustodyKeys", "CustodyTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "CustodyLogClientTests",
+            dependencies: [
+                "CustodyLogClient", "CustodyLogServer", "CustodyLog", "CustodyTransparency", "CustodyKeys", "CustodyJSON", "CustodyTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: upcoming
