@@ -44,6 +44,7 @@ let package = Package(
         .library(name: "CustodyStores", targets: ["CustodyStores"]),
         .library(name: "CustodyPolicy", targets: ["CustodyPolicy"]),
         .library(name: "CustodyTransparency", targets: ["CustodyTransparency"]),
+        .library(name: "CustodyLog", targets: ["CustodyLog"]),
         .library(name: "CustodyVerify", targets: ["CustodyVerify"]),
         .library(name: "CustodySign", targets: ["CustodySign"]),
     ],

@@ -1,0 +1,138 @@
+import ArgumentParser
+import CustodyKeys
+import CustodyLogClient
+import CustodyOCI
+import CustodyRegistry
+import CustodyTransparency
+import Foundation
+
+/// `custody log monitor`: follows a log, verifies that it only ever grows, and reports entries
+/// made with watched keys.
+struct LogMonitorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "monitor",
+        abstract: "Follow a transparency log and report every entry made with the given keys.",
+        discussion: """
+            Each poll verifies the log's checkpoint with --log-key, rebuilds the new tree from the \
+            last verified one by appending every new entry (so no entry can be hidden), and prints \
+            the entries whose verifier is one of the --key public keys: a signature the team did \
+            not make is a key or CI compromise. The last verified tree is kept in --state, so a \
+            later run goes on where this one stopped and notices a log that went back or forked. \
+            Exit status: 0 after --once (or never, while following), 1 and an ALARM line when the \
+            log shows a smaller tree than before or two different trees (a fork), 2 when the log \
+            cannot be read or its checkpoint does not verify. See Docs/log.md.
+            """
+    )
+
+    /// The longest checkpoint, tile or entry bundle read.
+    static let maxResponseBytes = 1 << 20
+
+    @Option(name: .long, help: "The log's base URL, e.g. https://log.example.com.") var server: String
+    @Option(name: .customLong("log-key"), help: "The log's key: a PEM public key file (with --origin) or its C2SP verifier key string.")
+    var logKey: String
+    @Option(name: .long, help: "The checkpoint origin, needed with a PEM --log-key (defaults to the verifier key's name).")
+    var origin: String?
+    @Option(name: .customLong("key"), help: "A public key (PEM) whose entries are reported; repeat for several.") var keys: [String] = []
+    @Option(name: .long, help: "The state file: the last verified tree (created when missing).") var state: String
+    @Flag(name: .long, help: "Poll once and exit instead of following.") var once = false
+    @Option(name: .long, help: "Seconds between polls when following (1-86400).") var interval: Int = 30
+    @Option(name: .long, help: "text, or json (one JSON object per line).") var output: OutputFormat = .text
+
+    enum OutputFormat: String, ExpressibleByArgument { case text, json }
+
+    func validate() throws {
+        guard (1...86_400).contains(interval) else { throw ValidationError("--interval must be 1 to 86400 seconds") }
+        guard !keys.isEmpty else { throw ValidationError("give at least one --key whose entries to report") }
+        guard server.hasPrefix("http://") || server.hasPrefix("https://") else { throw ValidationError("--server must be an http(s) URL") }
+    }
+
+    func run() async throws {
+        let verifierKey = try Self.verifierKey(logKey, origin: origin)
+        let fetcher = HTTPFetcher()
+        let base = server.hasSuffix("/") ? String(server.dropLast()) : server
+        let monitor = LogMonitor(
+            logKey: verifierKey, origin: origin, watchedKeys: try InputFiles.publicKeys(keys),
+            fetch: { path in
+                let response = try await fetcher.get(base + "/" + path, maxBytes: Self.maxResponseBytes)
+                if response.status == 404 { return nil }
+                guard response.status == 200 else {
+                    throw CouldNotEvaluate(reason: "GET \(base)/\(path) answered \(response.status)")
+                }
+                return response.body
+            })
+        var current = try readState()
+        while true {
+            let report: LogMonitor.Report
+            do {
+                report = try await monitor.poll(from: current)
+            } catch let alarm as LogMonitor.Alarm {
+                emit(alarm: alarm)
+                throw CommandDenied(reason: alarm.reason, label: "ALARM (\(alarm.kind.rawValue))")
+            }
+            for match in report.matches { emit(match: match) }
+            if report.state != current {
+                try writeState(report.state)
+                current = report.state
+            }
+            emit(size: report.state.size, newEntries: report.newEntries, matches: report.matches.count)
+            if once { return }
+            try await Task.sleep(for: .seconds(interval))
+        }
+    }
+
+    /// A verifier key from a C2SP verifier key string or a PEM public key file named by `text`.
+    static func verifierKey(_ text: String, origin: String?) throws -> NoteVerifierKey {
+        if !FileManager.default.fileExists(atPath: text), text.contains("+") {
+            return try NoteVerifierKey(parsing: text)
+        }
+        guard let origin else { throw ValidationError("--origin is needed with a PEM --log-key") }
+        let key = try InputFiles.publicKeys([text])[0]
+        return try NoteVerifierKey(name: origin, publicKey: key)
+    }
+
+    private func readState() throws -> LogMonitorState? {
+        guard FileManager.default.fileExists(atPath: state) else { return nil }
+        return try LogMonitorState(json: InputFiles.read(state, what: "monitor state file", limit: LogMonitorState.maxFileBytes))
+    }
+
+    /// Writes the state next to the file and renames it into place, so a crash leaves the old state.
+    private func writeState(_ value: LogMonitorState) throws {
+        let temporary = state + ".tmp"
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(value.json + [0x0A])) else {
+            throw CouldNotEvaluate(reason: "cannot write \(temporary)")
+        }
+        guard rename(temporary, state) == 0 else { throw CouldNotEvaluate(reason: "cannot rename \(temporary) to \(state)") }
+    }
+
+    private func emit(match: LogMonitor.Match) {
+        let fingerprint = Self.fingerprint(match.key)
+        switch output {
+        case .text:
+            Console.current.line("entry \(match.index): \(match.kind) by watched key \(fingerprint), digest \(match.digest)")
+        case .json:
+            Console.current.line(
+                #"{"event":"match","index":\#(match.index),"kind":"\#(match.kind)","key":"\#(fingerprint)","digest":"\#(match.digest)"}"#)
+        }
+    }
+
+    private func emit(alarm: LogMonitor.Alarm) {
+        switch output {
+        case .text: Console.current.line(alarm.description)
+        case .json:
+            let reason = alarm.reason.replacingOccurrences(of: "\"", with: "'")
+            Console.current.line(#"{"event":"alarm","kind":"\#(alarm.kind.rawValue)","reason":"\#(reason)"}"#)
+        }
+    }
+
+    private func emit(size: UInt64, newEntries: UInt64, matches: Int) {
+        switch output {
+        case .text: Console.current.line("log at \(size) entries: \(newEntries) new, \(matches) by watched keys")
+        case .json: Console.current.line(#"{"event":"checkpoint","size":\#(size),"newEntries":\#(newEntries),"matches":\#(matches)}"#)
+        }
+    }
+
+    /// `sha256:<hex>` of a SubjectPublicKeyInfo.
+    static func fingerprint(_ spki: [UInt8]) -> String {
+        Digest.compute(spki).description
+    }
+}
