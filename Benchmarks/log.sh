@@ -68,9 +68,11 @@ tree_size() { curl -sf "$URL/checkpoint" | sed -n 2p; }
 append_load() { # label storage
   start_server "$2"
   echo "== appends, $1: wrk -t2 -c$CONNECTIONS -d${DURATION}s, batch interval ${BATCH_INTERVAL_MS} ms"
-  LOG_BODIES="$BODIES" wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s --latency -s Benchmarks/log/log-append.lua \
+  LOG_BODIES="$BODIES" LOG_THREADS=2 wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s --latency -s Benchmarks/log/log-append.lua \
     "$URL" | tee "$WORK/wrk-$1.txt"
-  echo "tree size afterwards: $(tree_size)"
+  local size; size=$(tree_size)
+  local requests; requests=$(sed -n 's/^ *\([0-9]*\) requests in.*/\1/p' "$WORK/wrk-$1.txt")
+  echo "tree size afterwards: $size (wrk completed $requests requests; every one must be a new entry)"
   stop_server
 }
 

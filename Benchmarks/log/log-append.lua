@@ -1,7 +1,8 @@
 -- wrk script: POSTs pre-generated hashedRekordRequestV002 bodies to /api/v2/log/entries.
 -- The bodies file (one JSON per line, from log-entries.py) is named by the environment variable
--- LOG_BODIES. Thread t of n sends lines t, t+n, t+2n, ... so no body is sent twice until the file
--- is exhausted (then bodies repeat and are answered as duplicates: make the file large enough).
+-- LOG_BODIES. Thread t of n (n from the environment variable LOG_THREADS, matching wrk's -t) sends
+-- lines t, t+n, t+2n, ... so no body is sent twice until the file is exhausted (then bodies repeat
+-- and are answered as duplicates: make the file large enough; log.sh checks the tree size).
 local threads = {}
 local counter = 0
 
@@ -14,7 +15,7 @@ end
 function init(args)
   bodies = {}
   for line in io.lines(os.getenv("LOG_BODIES")) do bodies[#bodies + 1] = line end
-  nthreads = counter
+  nthreads = tonumber(os.getenv("LOG_THREADS") or "2")
   position = id
   non201 = 0
   wrk.method = "POST"

@@ -46,6 +46,9 @@ public actor LogSequencer {
         public var index: UInt64
         /// A published state (size, root, signed checkpoint) that includes the entry.
         public var state: LogTreeState
+        /// Whether this call added the entry; false when the log already held the same bytes or
+        /// another call was adding them (the first caller gets true).
+        public var isNew: Bool = false
     }
 
     private struct Pending {
@@ -84,8 +87,6 @@ public actor LogSequencer {
     private var timer: Task<Void, Never>?
     private var shuttingDown = false
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
-    /// Moves whenever the stored tree may have grown (a batch integrated, a resynchronisation).
-    private var generation = 0
 
     /// Starts a sequencer on `storage`: reads the stored state and its right-edge tiles and
     /// entry bundle, checks that they give the stored root, and, for a log with no checkpoint yet,
@@ -189,18 +190,9 @@ public actor LogSequencer {
             throw LogError(code: .entryTooLarge, reason: "entry of \(leaf.count) bytes is over the limit of \(configuration.maxEntryBytes)")
         }
         let hash = LogBatch.identityHash(of: leaf)
-        while true {
-            if let waiting = try await joinWaiting(hash) { return waiting }
-            let generation = self.generation
-            if let index = try await storage.index(ofEntry: hash) {
-                // Stored entries are integrated, so the published state includes them.
-                return AppendResult(index: index, state: publishedState)
-            }
-            // The lookup suspended: the entry may have been queued meanwhile (then it is pending
-            // or in flight), or queued and integrated (then the generation moved: look again).
-            if let waiting = try await joinWaiting(hash) { return waiting }
-            if generation == self.generation { break }
-        }
+        // An entry already waiting or being integrated is joined; one the log already stores is
+        // found when its batch is integrated (one lookup for the whole batch, not one per call).
+        if let waiting = try await joinWaiting(hash) { return waiting }
         guard !shuttingDown else { throw LogError(code: .shuttingDown, reason: "the log is shutting down") }
         guard pending.count < configuration.maxPendingEntries else {
             throw LogError(code: .queueFull, reason: "\(pending.count) entries are waiting; retry later")
@@ -272,10 +264,29 @@ public actor LogSequencer {
         }
     }
 
-    /// Builds, signs and stores one batch, then answers its callers.
-    private func integrate(_ batch: [Pending]) async {
+    /// Answers the entries of `batch` the log already stores with their stored indexes, then
+    /// builds, signs and stores the others as one batch and answers their callers.
+    private func integrate(_ candidates: [Pending]) async {
+        for entry in candidates { inFlight[entry.hash] = 0 }
+        let stored: [MerkleHash: UInt64]
+        do {
+            stored = try await storage.indexes(ofEntries: candidates.map(\.hash))
+        } catch {
+            answer(candidates, with: .failure(error))
+            return
+        }
+        // Stored entries are integrated, so the published state includes them.
+        for entry in candidates {
+            if let index = stored[entry.hash] {
+                answer([entry], with: .success(AppendResult(index: index, state: publishedState)))
+            }
+        }
+        let batch = candidates.filter { stored[$0.hash] == nil }
+        guard !batch.isEmpty else {
+            inFlight = [:]
+            return
+        }
         let oldSize = publishedState.size
-        for (offset, entry) in batch.enumerated() { inFlight[entry.hash] = oldSize + UInt64(offset) }
         var appender = self.appender
         var bundleEntries = edgeBundle
         var bundles: [(id: EntryBundleID, data: [UInt8])] = []
@@ -304,10 +315,14 @@ public actor LogSequencer {
             self.edgeBundle = bundleEntries
             self.publishedState = state
             integratedBatches += 1
-            generation += 1
             for (offset, entry) in batch.enumerated() {
                 let result = AppendResult(index: oldSize + UInt64(offset), state: state)
-                for waiter in entry.waiters { waiter.resume(returning: result) }
+                // The first waiter queued the entry; the others joined it.
+                for (position, waiter) in entry.waiters.enumerated() {
+                    var answer = result
+                    answer.isNew = position == 0
+                    waiter.resume(returning: answer)
+                }
                 for waiter in inFlightWaiters.removeValue(forKey: entry.hash) ?? [] { waiter.resume(returning: result) }
             }
             inFlight = [:]
@@ -315,12 +330,19 @@ public actor LogSequencer {
             // Every waiter is answered and the batch stops being in flight before the next
             // suspension: a caller arriving during `resynchronise()` must not join a batch that
             // has already failed (it would wait for an answer that never comes).
-            for entry in batch {
-                for waiter in entry.waiters { waiter.resume(throwing: error) }
-                for waiter in inFlightWaiters.removeValue(forKey: entry.hash) ?? [] { waiter.resume(throwing: error) }
-            }
+            answer(batch, with: .failure(error))
             inFlight = [:]
             await resynchronise()
+        }
+    }
+
+    /// Resumes every caller waiting for `entries` (queued with them or joined while in flight)
+    /// and takes them out of flight.
+    private func answer(_ entries: [Pending], with result: Result<AppendResult, any Error>) {
+        for entry in entries {
+            for waiter in entry.waiters { waiter.resume(with: result) }
+            for waiter in inFlightWaiters.removeValue(forKey: entry.hash) ?? [] { waiter.resume(with: result) }
+            inFlight[entry.hash] = nil
         }
     }
 
@@ -333,7 +355,6 @@ public actor LogSequencer {
         publishedState = loaded.state
         appender = loaded.appender
         edgeBundle = loaded.edgeBundle
-        generation += 1
     }
 
     private func signCheckpoint(size: UInt64, root: MerkleHash) async throws -> [UInt8] {

@@ -57,6 +57,9 @@ public protocol LogStorage: Sendable {
     func state() async throws -> LogTreeState
     /// The index of the entry whose leaf bytes hash to `entryHash`, if the log holds it.
     func index(ofEntry entryHash: MerkleHash) async throws -> UInt64?
+    /// The indexes of the entries among `entryHashes` the log holds (absent ones are left out).
+    /// The sequencer asks once per batch; backends answer in one round trip.
+    func indexes(ofEntries entryHashes: [MerkleHash]) async throws -> [MerkleHash: UInt64]
     /// Stores a batch atomically and durably.
     /// - Throws: when `batch.oldSize` is not the stored size, or the write fails (nothing is stored then).
     func integrate(_ batch: LogBatch) async throws
@@ -69,4 +72,15 @@ public protocol LogStorage: Sendable {
     func entry(at index: UInt64) async throws -> [UInt8]?
     /// Closes connections; further calls fail.
     func close() async throws
+}
+
+extension LogStorage {
+    /// One ``index(ofEntry:)`` call per hash, for backends without a batched lookup.
+    public func indexes(ofEntries entryHashes: [MerkleHash]) async throws -> [MerkleHash: UInt64] {
+        var found: [MerkleHash: UInt64] = [:]
+        for hash in entryHashes where found[hash] == nil {
+            if let index = try await index(ofEntry: hash) { found[hash] = index }
+        }
+        return found
+    }
 }

@@ -70,6 +70,29 @@ public final class PostgresLogStorage: LogStorage {
         }
     }
 
+    public func indexes(ofEntries entryHashes: [MerkleHash]) async throws -> [MerkleHash: UInt64] {
+        let unique = Array(Set(entryHashes))
+        guard !unique.isEmpty else { return [:] }
+        return try await withConnection { connection in
+            var found: [MerkleHash: UInt64] = [:]
+            var start = 0
+            while start < unique.count {
+                let chunk = unique[start..<min(unique.count, start + Self.maxRowsPerInsert)]
+                var bindings = PostgresBindings()
+                for hash in chunk { try bindings.append(Data(hash.bytes)) }
+                let placeholders = (1...chunk.count).map { "$\($0)" }.joined(separator: ", ")
+                let rows = try await connection.query(
+                    PostgresQuery(unsafeSQL: "SELECT hash, MIN(idx) FROM entries WHERE hash IN (\(placeholders)) GROUP BY hash", binds: bindings),
+                    logger: connection.logger)
+                for try await (hash, index) in rows.decode((Data, Int64).self) {
+                    if let key = try? MerkleHash(bytes: hash) { found[key] = UInt64(index) }
+                }
+                start += chunk.count
+            }
+            return found
+        }
+    }
+
     public func integrate(_ batch: LogBatch) async throws {
         _ = try batch.checkedNewSize()
         try await withConnection { connection in

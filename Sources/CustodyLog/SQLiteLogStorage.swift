@@ -59,6 +59,19 @@ public final class SQLiteLogStorage: LogStorage {
         }
     }
 
+    public func indexes(ofEntries entryHashes: [MerkleHash]) async throws -> [MerkleHash: UInt64] {
+        try await run { database in
+            var found: [MerkleHash: UInt64] = [:]
+            for hash in entryHashes where found[hash] == nil {
+                let rows = try database.query("SELECT idx FROM entries WHERE hash = ?1 ORDER BY idx LIMIT 1", [.blob(hash.bytes)]) {
+                    UInt64($0.int64(0))
+                }
+                if let index = rows.first { found[hash] = index }
+            }
+            return found
+        }
+    }
+
     public func integrate(_ batch: LogBatch) async throws {
         _ = try batch.checkedNewSize()
         try await run { try $0.integrate(batch) }

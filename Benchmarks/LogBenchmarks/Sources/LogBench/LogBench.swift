@@ -120,10 +120,18 @@ struct Proofs {
     func run() async throws {
         let server = try options.string("server")
         let count = Int(try options.integer("count"))
-        let logKey = try NoteVerifierKey(name: try options.string("name"), publicKey: try options.signer().publicKey)
+        let logKey = try options.signer().verifierKey
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
-        defer { try? client.syncShutdown() }
-        let fetcher = TileFetcher(client: client, base: server)
+        do {
+            try await measure(TileFetcher(client: client, base: server), count: count, logKey: logKey)
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+    }
+
+    private func measure(_ fetcher: TileFetcher, count: Int, logKey: NoteVerifierKey) async throws {
         let note = try await fetcher.get("checkpoint")
         let checkpoint = try UntrustedCheckpoint(parsing: note).verify(logKey: logKey).checkpoint
         let size = checkpoint.size
