@@ -76,6 +76,13 @@ public actor LogSequencer {
     private var appender: TileAppender
     /// The entries of the partial entry bundle at the right edge.
     private var edgeBundle: [[UInt8]]
+    /// Tiles written by recent batches, by exact ID: every partial tile of the published tree and
+    /// up to ``recentFullTileLimit`` full ones. Proofs for fresh entries (what every append answer
+    /// carries) need almost only these, so they are built without reading the storage.
+    private var recentTiles: [TileID: Tile] = [:]
+    private var recentFullTiles: [TileID] = []
+    /// How many full tiles ``recentTiles`` keeps (8 KiB each).
+    public static let recentFullTileLimit = 1_024
     private var pending: [Pending] = []
     private var pendingIndex: [MerkleHash: Int] = [:]
     private var oldestPending: ContinuousClock.Instant?
@@ -308,9 +315,11 @@ public actor LogSequencer {
             let newSize = appender.treeSize
             let root = appender.rootHash
             let state = LogTreeState(size: newSize, rootHash: root, checkpoint: try await signCheckpoint(size: newSize, root: root))
+            let changedTiles = appender.takeChangedTiles()
             try await storage.integrate(LogBatch(
                 oldSize: oldSize, entries: batch.map(\.leaf), entryHashes: batch.map(\.hash),
-                tiles: appender.takeChangedTiles(), bundles: bundles, newState: state))
+                tiles: changedTiles, bundles: bundles, newState: state))
+            remember(changedTiles)
             self.appender = appender
             self.edgeBundle = bundleEntries
             self.publishedState = state
@@ -336,6 +345,23 @@ public actor LogSequencer {
         }
     }
 
+    /// Keeps the tiles a batch wrote: a changed tile replaces the partial tile of its level.
+    private func remember(_ tiles: [Tile]) {
+        for level in Set(tiles.map(\.id.level)) {
+            recentTiles = recentTiles.filter { $0.key.level != level || $0.key.isFull }
+        }
+        for tile in tiles {
+            recentTiles[tile.id] = tile
+            if tile.id.isFull { recentFullTiles.append(tile.id) }
+        }
+        while recentFullTiles.count > Self.recentFullTileLimit {
+            recentTiles[recentFullTiles.removeFirst()] = nil
+        }
+    }
+
+    /// A tile a recent batch wrote, with exactly this ID (width included), if the sequencer has it.
+    public func recentTile(_ id: TileID) -> Tile? { recentTiles[id] }
+
     /// Resumes every caller waiting for `entries` (queued with them or joined while in flight)
     /// and takes them out of flight.
     private func answer(_ entries: [Pending], with result: Result<AppendResult, any Error>) {
@@ -355,6 +381,8 @@ public actor LogSequencer {
         publishedState = loaded.state
         appender = loaded.appender
         edgeBundle = loaded.edgeBundle
+        recentTiles = [:]
+        recentFullTiles = []
     }
 
     private func signCheckpoint(size: UInt64, root: MerkleHash) async throws -> [UInt8] {

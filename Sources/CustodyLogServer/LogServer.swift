@@ -50,14 +50,17 @@ public struct LogServer: Sendable {
     ///   - logName: the checkpoint origin and note key name, such as `log.example.com`.
     ///   - signingKey: signs checkpoints (Ed25519 recommended: Sigstore clients expect it).
     ///   - sequencer: batching limits, including the batch interval (default 250 ms).
+    ///   - metrics: where `/metrics` counts are kept (a fresh ``LogMetrics`` when nil).
     /// - Throws: what ``NoteSigner/init(name:signer:type:)`` or ``LogSequencer/init(storage:origin:signer:configuration:)`` throw.
     public init(
         configuration: LogServerConfiguration, storage: any LogStorage, logName: String, signingKey: any Signer,
-        sequencer: LogSequencer.Configuration = LogSequencer.Configuration(), logger: Logger = Logger(label: "custody.log.server")
+        sequencer: LogSequencer.Configuration = LogSequencer.Configuration(), metrics: LogMetrics? = nil,
+        logger: Logger = Logger(label: "custody.log.server")
     ) async throws {
         let signer = try NoteSigner(name: logName, signer: signingKey)
         let made = try await LogSequencer(storage: storage, origin: logName, signer: signer, configuration: sequencer)
-        self.init(configuration: configuration, storage: storage, sequencer: made, logKey: signer.verifierKey, logger: logger)
+        self.init(
+            configuration: configuration, storage: storage, sequencer: made, logKey: signer.verifierKey, metrics: metrics, logger: logger)
         self.ownedSequencer = made
     }
 
@@ -69,17 +72,21 @@ public struct LogServer: Sendable {
     ///     signing key and the batch interval).
     ///   - logKey: the verifier key of the checkpoint signer; its name is the log's origin, its
     ///     ``NoteVerifierKey/keyHash`` the `logId.keyId` of every answer.
+    ///   - metrics: where `/metrics` counts are kept (a fresh ``LogMetrics`` when nil).
     ///   - logger: where request failures are logged.
     public init(
         configuration: LogServerConfiguration, storage: any LogStorage, sequencer: LogSequencer, logKey: NoteVerifierKey,
-        logger: Logger = Logger(label: "custody.log.server")
+        metrics: LogMetrics? = nil, logger: Logger = Logger(label: "custody.log.server")
     ) {
         self.configuration = configuration
         self.ownedSequencer = nil
         self.api = LogAPI(
             storage: storage, sequencer: sequencer, logKey: logKey, maxRequestBytes: configuration.maxRequestBytes,
-            shortCacheSeconds: configuration.shortCacheSeconds, logger: logger)
+            shortCacheSeconds: configuration.shortCacheSeconds, metrics: metrics ?? LogMetrics(), logger: logger)
     }
+
+    /// The server's metrics, as served at `GET /metrics`.
+    public var metrics: LogMetrics { api.metrics }
 
     /// Serves until the task is cancelled, or, with `handlingSignals`, until SIGTERM or SIGINT
     /// starts a graceful shutdown (in-flight requests finish; new connections are refused).
@@ -118,42 +125,51 @@ struct LogAPI: Sendable {
     let logKey: NoteVerifierKey
     let maxRequestBytes: Int
     let shortCacheSeconds: Int
+    let metrics: LogMetrics
     let logger: Logger
 
     static let immutable = "public, max-age=31536000, immutable"
 
     func register(on router: Router<BasicRequestContext>) {
         for prefix in ["", "api/v2/"] {
-            router.get("\(prefix)checkpoint") { _, _ in await respond { try await checkpoint() } }
+            router.get("\(prefix)checkpoint") { _, _ in await respond("/\(prefix)checkpoint") { try await checkpoint() } }
             router.get("\(prefix)tile/**") { request, _ in
-                await respond { try await tile(path: String(request.uri.path.dropFirst(1 + prefix.utf8.count))) }
+                await respond("/\(prefix)tile/**") { try await tile(path: String(request.uri.path.dropFirst(1 + prefix.utf8.count))) }
             }
         }
-        router.post("api/v2/log/entries") { request, _ in await respond { try await createEntry(request) } }
+        router.post("api/v2/log/entries") { request, _ in await respond("/api/v2/log/entries") { try await createEntry(request) } }
         router.get("api/v2/log/publicKey") { _, _ in
-            await respond { text(logKey.publicKey.pemRepresentation, type: "application/x-pem-file", cache: "public, max-age=3600") }
+            await respond("/api/v2/log/publicKey") {
+                text(logKey.publicKey.pemRepresentation, type: "application/x-pem-file", cache: "public, max-age=3600")
+            }
         }
         router.get("api/v2/log/verifierKey") { _, _ in
-            await respond { text(logKey.vkey + "\n", type: "text/plain; charset=utf-8", cache: "public, max-age=3600") }
+            await respond("/api/v2/log/verifierKey") { text(logKey.vkey + "\n", type: "text/plain; charset=utf-8", cache: "public, max-age=3600") }
         }
-        router.get("healthz") { _, _ in await respond { try await health() } }
+        router.get("healthz") { _, _ in await respond("/healthz") { try await health() } }
+        router.get("metrics") { _, _ in await respond("/metrics") { await metricsText() } }
     }
 
-    /// Runs a handler, turning every thrown error into a JSON error response.
-    func respond(_ handler: () async throws -> Response) async -> Response {
+    /// Runs a handler, turning every thrown error into a JSON error response, and counts the
+    /// answer under `route` in the metrics.
+    func respond(_ route: String, _ handler: () async throws -> Response) async -> Response {
+        let response: Response
         do {
-            return try await handler()
+            response = try await handler()
         } catch let error as LogAPIError {
-            return error.response
+            response = error.response
         } catch {
             logger.error("request failed", metadata: ["error": "\(error)"])
-            return LogAPIError(status: 500, code: "internal", message: "the log could not answer; see its logs").response
+            response = LogAPIError(status: 500, code: "internal", message: "the log could not answer; see its logs").response
         }
+        metrics.request(route: route, status: response.status.code)
+        return response
     }
 
     // MARK: Write API
 
     func createEntry(_ request: Request) async throws -> Response {
+        let started = ContinuousClock.now
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maxRequestBytes {
             throw LogAPIError(status: 413, code: "requestTooLarge", message: "the request body is over \(maxRequestBytes) bytes")
         }
@@ -168,27 +184,29 @@ struct LogAPI: Sendable {
         guard leaf.count <= EntryBundle.maxEntryBytes else {
             throw LogAPIError(status: 413, code: "entryTooLarge", message: "the entry is over \(EntryBundle.maxEntryBytes) bytes")
         }
-        let (index, state) = try await appendOrFind(leaf)
+        let (index, state, isNew) = try await appendOrFind(leaf)
         let proof = try await inclusionProof(index: index, leaf: leaf, state: state)
         let answer = TransparencyLogEntry(
             logIndex: index, logKeyHash: logKey.keyHash, kind: entry.kindVersion.kind, version: entry.kindVersion.version,
             proof: proof, canonicalizedBody: leaf)
+        metrics.appended(isNew: isNew, duration: ContinuousClock.now - started)
         return json(answer.json, status: .created)
     }
 
     /// The entry's index and an integrated state with a checkpoint that covers it (the sequencer
-    /// gives the existing index when the log already holds the same leaf bytes).
-    func appendOrFind(_ leaf: [UInt8]) async throws -> (UInt64, LogTreeState) {
-        let appended: (index: UInt64, state: LogTreeState)
+    /// gives the existing index when the log already holds the same leaf bytes), and whether this
+    /// request added it.
+    func appendOrFind(_ leaf: [UInt8]) async throws -> (UInt64, LogTreeState, Bool) {
+        let appended: LogSequencer.AppendResult
         do {
-            appended = try await sequencer.append(leaf)
+            appended = try await sequencer.appendEntry(leaf)
         } catch {
             throw Self.appendFailure(error)
         }
         guard appended.index < appended.state.size, appended.state.checkpoint != nil else {
             throw LogAPIError(status: 500, code: "internal", message: "the log acknowledged an entry without a covering checkpoint")
         }
-        return (appended.index, appended.state)
+        return (appended.index, appended.state, appended.isNew)
     }
 
     /// What a client is told when the sequencer refuses: back-pressure and shutdown are 503,
@@ -216,7 +234,8 @@ struct LogAPI: Sendable {
             let size = state.size
             do {
                 guard let checkpoint = state.checkpoint else { throw LogAPIError(status: 500, code: "internal", message: "no checkpoint") }
-                let hashes = try await TiledTreeReader.inclusionProof(index: index, treeSize: size) { id in
+                let hashes = try await TiledTreeReader.inclusionProof(index: index, treeSize: size) { [sequencer] id in
+                    if let tile = await sequencer.recentTile(id) { return tile.data }
                     if let tile = try await storage.tile(id) { return tile.data }
                     throw TransparencyError(code: .missingHash, reason: "tile \(id.path) is not stored")
                 }
@@ -291,6 +310,11 @@ struct LogAPI: Sendable {
 
     func notInTree(_ path: String, _ size: UInt64) -> LogAPIError {
         LogAPIError(status: 404, code: "notFound", message: "\(path) is outside the tree of \(size) entries")
+    }
+
+    func metricsText() async -> Response {
+        await metrics.observe(sequencer)
+        return text(metrics.text(), type: "text/plain; version=0.0.4; charset=utf-8", cache: "no-store")
     }
 
     func health() async throws -> Response {

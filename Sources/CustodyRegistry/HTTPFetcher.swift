@@ -42,6 +42,12 @@ public struct HTTPFetcher: HTTPFetching {
         try Self.validate(url)
         var request = HTTPClientRequest(url: url)
         request.method = .GET
+        return try await send(request, url: url, maxBytes: maxBytes)
+    }
+
+    /// Sends `request` (to the already validated `url`) and reads the whole response, at most
+    /// `maxBytes` of body, within ``timeout``.
+    func send(_ request: HTTPClientRequest, url: String, maxBytes: Int) async throws -> HTTPFetchResponse {
         let deadline = NIODeadline.now() + TimeAmount(timeout)
 
         let response: HTTPClientResponse

@@ -1,4 +1,3 @@
-import CustodyTestSupport
 import Dispatch
 import Foundation
 #if canImport(Glibc)
@@ -6,20 +5,24 @@ import Glibc
 #endif
 
 /// A throwaway PostgreSQL 15 server for one test: `initdb` in a temporary directory, trust
-/// authentication on 127.0.0.1 at a free port, stopped and deleted by ``stop()``.
+/// authentication on 127.0.0.1 at a free port, stopped and deleted by ``stop()``. Shared by the
+/// storage tests (CustodyLogTests) and the `custody log serve` crash tests (CustodyCLITests).
 ///
 /// PostgreSQL refuses to run as root, so as root the server runs as the `postgres` system user
 /// (created by Debian's `postgresql` package) through `runuser`.
-final class PostgresServer: Sendable {
-    static let binaries = "/usr/lib/postgresql/15/bin"
-    static let user = "custody"
+public final class PostgresServer: Sendable {
+    /// Where Debian's `postgresql-15` package puts the server binaries.
+    public static let binaries = "/usr/lib/postgresql/15/bin"
+    /// The database superuser `initdb` creates.
+    public static let user = "custody"
 
     /// The directory holding the data directory, the socket directory and the server log.
-    let directory: String
-    let port: Int
+    public let directory: String
+    /// The TCP port on 127.0.0.1.
+    public let port: Int
 
     /// A `postgres://` URL for database `name` (created by ``createDatabase(_:)``, or `postgres`).
-    func url(database name: String = "postgres") -> String {
+    public func url(database name: String = "postgres") -> String {
         "postgres://\(Self.user)@127.0.0.1:\(port)/\(name)"
     }
 
@@ -29,7 +32,7 @@ final class PostgresServer: Sendable {
     }
 
     /// Initialises and starts a server; the blocking commands run off Swift's cooperative pool.
-    static func start() async throws -> PostgresServer {
+    public static func start() async throws -> PostgresServer {
         try await offPool {
             let directory = "/tmp/custody-pg-\(UUID().uuidString)"
             try FileManager.default.createDirectory(atPath: "\(directory)/sockets", withIntermediateDirectories: true)
@@ -63,7 +66,7 @@ final class PostgresServer: Sendable {
     }
 
     /// Creates an empty database.
-    func createDatabase(_ name: String) async throws {
+    public func createDatabase(_ name: String) async throws {
         let port = self.port
         try await Self.offPool {
             try Self.check(
@@ -73,7 +76,7 @@ final class PostgresServer: Sendable {
     }
 
     /// Stops the server (fast shutdown) and deletes its directory.
-    func stop() {
+    public func stop() {
         _ = try? Self.runAsServerUser("\(Self.binaries)/pg_ctl", ["-D", "\(directory)/data", "-m", "fast", "-w", "stop"], log: "/dev/null")
         try? FileManager.default.removeItem(atPath: directory)
     }
