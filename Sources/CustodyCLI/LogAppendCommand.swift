@@ -30,7 +30,8 @@ struct LogAppendCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The signing key (PEM or cosign encrypted).") var key: String
     @Option(name: .customLong("passphrase-file"), help: "The key's passphrase, for a cosign encrypted key.") var passphraseFile: String?
     @Option(name: .customLong("log-key"), help: "The log's checkpoint key: a PEM public key file or a note verifier key.") var logKey: String?
-    @Option(name: .customShort("o"), help: "Write the TransparencyLogEntry JSON to this file.") var entryFile: String?
+    @Option(name: .customShort("o"), help: ArgumentHelp("Write the TransparencyLogEntry JSON to this file.", valueName: "entry.json"))
+    var entryFile: String?
     @Option(name: .customLong("output"), help: "Output format: text or json.") var format: OutputFormat = .text
 
     func run() async throws {

@@ -1,3 +1,4 @@
+import CustodyTransparency
 import Crypto
 import CustodyJSON
 import CustodyKeys
@@ -36,11 +37,11 @@ public struct HashedRekordRequest: Sendable, Hashable {
     public var json: [UInt8] {
         let request = Self.object([
             ("hashedRekordRequestV002", Self.object([
-                ("digest", .string(Base64.encode(digest))),
+                ("digest", .string(StrictBase64.encode(digest))),
                 ("signature", Self.object([
-                    ("content", .string(Base64.encode(signature))),
+                    ("content", .string(StrictBase64.encode(signature))),
                     ("verifier", Self.object([
-                        ("publicKey", Self.object([("rawBytes", .string(Base64.encode(publicKeyBytes)))])),
+                        ("publicKey", Self.object([("rawBytes", .string(StrictBase64.encode(publicKeyBytes)))])),
                         ("keyDetails", .string(keyDetails.rawValue)),
                     ])),
                 ])),
@@ -59,13 +60,13 @@ public struct HashedRekordRequest: Sendable, Hashable {
             ("spec", Self.object([
                 ("hashedRekordV002", Self.object([
                     ("data", Self.object([
-                        ("digest", .string(Base64.encode(digest))),
+                        ("digest", .string(StrictBase64.encode(digest))),
                         ("algorithm", .string(keyDetails.hashAlgorithm)),
                     ])),
                     ("signature", Self.object([
-                        ("content", .string(Base64.encode(signature))),
+                        ("content", .string(StrictBase64.encode(signature))),
                         ("verifier", Self.object([
-                            ("publicKey", Self.object([("rawBytes", .string(Base64.encode(publicKeyBytes)))])),
+                            ("publicKey", Self.object([("rawBytes", .string(StrictBase64.encode(publicKeyBytes)))])),
                             ("keyDetails", .string(keyDetails.rawValue)),
                         ])),
                     ])),

@@ -1,3 +1,4 @@
+import CustodyTransparency
 import CustodyJSON
 
 /// A JSON object read strictly: unknown members refused, every error naming the member's path
@@ -37,7 +38,7 @@ struct StrictFields {
 
     /// Padded standard base64 of at least one byte.
     func bytes(_ key: String) throws(LogClientError) -> [UInt8] {
-        guard let bytes = Base64.decode(try string(key)) else {
+        guard let bytes = StrictBase64.decode(try string(key)) else {
             throw LogClientError(code, "\(path(key)) is not padded standard base64")
         }
         guard !bytes.isEmpty else { throw LogClientError(code, "\(path(key)) is empty") }

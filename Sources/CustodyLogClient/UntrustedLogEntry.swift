@@ -71,7 +71,7 @@ public struct UntrustedLogEntry: Sendable, Hashable {
         }
         var hashes: [MerkleHash] = []
         for (offset, hashValue) in hashValues.enumerated() {
-            guard case .string(let text) = hashValue, let hashBytes = Base64.decode(text), let hash = try? MerkleHash(bytes: hashBytes) else {
+            guard case .string(let text) = hashValue, let hashBytes = StrictBase64.decode(text), let hash = try? MerkleHash(bytes: hashBytes) else {
                 throw LogClientError(.invalidEntry, "inclusionProof.hashes[\(offset)] is not the base64 of a 32-byte hash")
             }
             hashes.append(hash)
@@ -118,7 +118,7 @@ public struct UntrustedLogEntry: Sendable, Hashable {
         }
         guard logKeyID == noteKey.keyHash else {
             throw .notVerified(
-                "the entry's logId.keyId \(Base64.encode(logKeyID)) is not the log key's \(Base64.encode(noteKey.keyHash))")
+                "the entry's logId.keyId \(StrictBase64.encode(logKeyID)) is not the log key's \(StrictBase64.encode(noteKey.keyHash))")
         }
         if kind == "hashedrekord" {
             guard version == "0.0.2" else {

@@ -1,3 +1,4 @@
+import CustodyTransparency
 import CustodyJSON
 import CustodyKeys
 
@@ -158,13 +159,13 @@ public struct HashedRekordV002: Sendable, Hashable {
             ("spec", object([
                 ("hashedRekordV002", object([
                     ("data", object([
-                        ("digest", .string(Base64.encode(digest))),
+                        ("digest", .string(StrictBase64.encode(digest))),
                         ("algorithm", .string(keyDetails.hashAlgorithm)),
                     ])),
                     ("signature", object([
-                        ("content", .string(Base64.encode(signature))),
+                        ("content", .string(StrictBase64.encode(signature))),
                         ("verifier", object([
-                            ("publicKey", object([("rawBytes", .string(Base64.encode(publicKeyBytes)))])),
+                            ("publicKey", object([("rawBytes", .string(StrictBase64.encode(publicKeyBytes)))])),
                             ("keyDetails", .string(keyDetails.rawValue)),
                         ])),
                     ])),
@@ -212,7 +213,7 @@ struct Fields {
 
     func bytes(_ key: String) throws(LogAPIError) -> [UInt8] {
         let text = try string(key)
-        guard let bytes = Base64.decode(text) else {
+        guard let bytes = StrictBase64.decode(text) else {
             throw .badRequest("invalidRequest", "\(path(key)) is not padded standard base64")
         }
         guard !bytes.isEmpty else { throw .badRequest("invalidRequest", "\(path(key)) is empty") }

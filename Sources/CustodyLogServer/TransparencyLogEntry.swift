@@ -27,7 +27,7 @@ struct TransparencyLogEntry: Sendable {
         }
         return object([
             ("logIndex", .string(String(logIndex))),
-            ("logId", object([("keyId", .string(Base64.encode(logKeyHash)))])),
+            ("logId", object([("keyId", .string(StrictBase64.encode(logKeyHash)))])),
             ("kindVersion", object([("kind", .string(kind)), ("version", .string(version))])),
             ("inclusionProof", object([
                 ("logIndex", .string(String(proof.index))),
@@ -36,7 +36,7 @@ struct TransparencyLogEntry: Sendable {
                 ("hashes", .array(proof.hashes.map { .string($0.base64) })),
                 ("checkpoint", object([("envelope", .string(String(decoding: proof.checkpoint, as: UTF8.self)))])),
             ])),
-            ("canonicalizedBody", .string(Base64.encode(canonicalizedBody))),
+            ("canonicalizedBody", .string(StrictBase64.encode(canonicalizedBody))),
         ])
     }
 }

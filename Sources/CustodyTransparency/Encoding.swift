@@ -1,6 +1,8 @@
 /// Standard base64 (RFC 4648 §4) with padding, decoded strictly: only the canonical encoding of
 /// some byte string is accepted (no whitespace, no missing or extra padding, zero unused bits).
-enum StrictBase64 {
+/// The form of protobuf JSON `bytes` fields, checkpoints and signed notes; shared by the log
+/// server and client.
+public enum StrictBase64 {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
     private static let decodeTable: [UInt8] = {
@@ -9,7 +11,8 @@ enum StrictBase64 {
         return table
     }()
 
-    static func encode(_ bytes: some Collection<UInt8>) -> String {
+    /// Padded standard base64 of `bytes`.
+    public static func encode(_ bytes: some Collection<UInt8>) -> String {
         let input = Array(bytes)
         var output: [UInt8] = []
         output.reserveCapacity((input.count + 2) / 3 * 4)
@@ -42,7 +45,7 @@ enum StrictBase64 {
     }
 
     /// The bytes `text` encodes, or nil when it is not canonical padded standard base64.
-    static func decode(_ text: some StringProtocol) -> [UInt8]? {
+    public static func decode(_ text: some StringProtocol) -> [UInt8]? {
         let input = Array(text.utf8)
         guard input.count % 4 == 0 else { return nil }
         var output: [UInt8] = []
