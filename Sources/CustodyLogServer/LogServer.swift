@@ -234,9 +234,8 @@ struct LogAPI: Sendable {
             let size = state.size
             do {
                 guard let checkpoint = state.checkpoint else { throw LogAPIError(status: 500, code: "internal", message: "no checkpoint") }
-                let hashes = try await TiledTreeReader.inclusionProof(index: index, treeSize: size) { [sequencer] id in
-                    if let tile = await sequencer.recentTile(id) { return tile.data }
-                    if let tile = try await storage.tile(id) { return tile.data }
+                let hashes = try await TiledTreeReader.inclusionProof(index: index, treeSize: size) { id in
+                    if let tile = try await recentOrStoredTile(id) { return tile.data }
                     throw TransparencyError(code: .missingHash, reason: "tile \(id.path) is not stored")
                 }
                 try UntrustedInclusionProof(index: index, treeSize: size, hashes: hashes).verify(
@@ -266,8 +265,11 @@ struct LogAPI: Sendable {
         } catch {
             throw LogAPIError.badRequest("invalidTilePath", "\(error)")
         }
-        for _ in 0..<3 {
-            let size = try await storage.state().size
+        // The tree size this process published (no storage read); the stored size when that is
+        // too small for the request, as when another process writes the same PostgreSQL log.
+        var size = await sequencer.publishedState.size
+        for attempt in 0..<3 {
+            if attempt > 0 || !Self.fits(resource, treeSize: size) { size = try await storage.state().size }
             let served: [UInt8]?
             let isFull: Bool
             switch resource {
@@ -291,9 +293,23 @@ struct LogAPI: Sendable {
         guard let current = TileID.tile(level: id.level, index: id.index, treeSize: treeSize), current.width >= id.width else {
             throw notInTree(id.path, treeSize)
         }
-        guard let tile = try await storage.tile(current) else { return nil }
+        guard let tile = try await recentOrStoredTile(current) else { return nil }
         // A narrower partial tile is a prefix of any wider one.
         return Array(tile.data.prefix(Int(id.width) * MerkleHash.byteCount))
+    }
+
+    /// Whether the tree of `treeSize` entries has `resource` (at least as wide as asked).
+    static func fits(_ resource: TileResource, treeSize: UInt64) -> Bool {
+        switch resource {
+        case .hashes(let id): TileID.tile(level: id.level, index: id.index, treeSize: treeSize).map { $0.width >= id.width } ?? false
+        case .entries(let id): TileID.tile(level: 0, index: id.index, treeSize: treeSize).map { $0.width >= id.width } ?? false
+        }
+    }
+
+    /// A tile from the sequencer's recent batches, else from the storage.
+    func recentOrStoredTile(_ id: TileID) async throws -> Tile? {
+        if let tile = await sequencer.recentTile(id) { return tile }
+        return try await storage.tile(id)
     }
 
     /// An entry bundle's bytes, as ``hashTile(_:treeSize:)``.

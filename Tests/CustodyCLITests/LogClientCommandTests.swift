@@ -3,7 +3,8 @@ import Foundation
 import Testing
 
 /// `custody log append`, `get`, `proof` and `verify`, run in-process against `custody log serve`
-/// started as a separate process (this test target does not link the server library).
+/// started as a separate process (this test target does not link the server library). `ServeProcess`
+/// below is shared with the monitor tests.
 @Suite("log client commands", .serialized)
 struct LogClientCommandTests {
     func run(_ arguments: [String]) async -> CLIOutcome { await runCustody(arguments) }
@@ -152,7 +153,7 @@ struct LogClientCommandTests {
 }
 
 /// `custody log serve` as a child process on 127.0.0.1 (a free port), over SQLite.
-private final class ServeProcess: @unchecked Sendable {
+final class ServeProcess: @unchecked Sendable {
     static let logName = "client.log.custody.test"
     let process: Process
     let url: String
