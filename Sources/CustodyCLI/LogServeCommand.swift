@@ -18,46 +18,69 @@ struct LogServeCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DB.") var storage: String
-    @Option(name: .long, help: "The checkpoint signing key (PEM or cosign encrypted; Ed25519 recommended).") var key: String
+    @Option(name: .long, help: "A JSON file with any of these settings (storage, key, passphraseFile, name, listen, batchIntervalMilliseconds); flags override it.")
+    var config: String?
+    @Option(name: .long, help: "sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DB.") var storage: String?
+    @Option(name: .long, help: "The checkpoint signing key (PEM or cosign encrypted; Ed25519 recommended).") var key: String?
     @Option(name: .customLong("passphrase-file"), help: "The key's passphrase, for a cosign encrypted key.") var passphraseFile: String?
-    @Option(name: .long, help: "The log's name: the checkpoint origin and note key name, e.g. log.example.com.") var name: String
-    @Option(name: .long, help: "HOST:PORT to listen on (port 0 picks a free port).") var listen: String = "127.0.0.1:3000"
-    @Option(name: .customLong("batch-interval"), help: "The longest an entry waits for its batch, in milliseconds (1-10000).")
-    var batchInterval: Int = 250
+    @Option(name: .long, help: "The log's name: the checkpoint origin and note key name, e.g. log.example.com.") var name: String?
+    @Option(name: .long, help: "HOST:PORT to listen on (port 0 picks a free port; default 127.0.0.1:3000).") var listen: String?
+    @Option(name: .customLong("batch-interval"), help: "The longest an entry waits for its batch, in milliseconds (1-10000; default 250).")
+    var batchInterval: Int?
+
+    /// The settings in effect: flags, then the --config file, then the defaults.
+    struct Settings {
+        var storage: String
+        var key: String
+        var passphraseFile: String?
+        var name: String
+        var host: String
+        var port: Int
+        var batchInterval: Int
+    }
 
     func validate() throws {
-        guard (1...10_000).contains(batchInterval) else { throw ValidationError("--batch-interval must be 1 to 10000 milliseconds") }
-        _ = try listenAddress()
+        _ = try settings()
+    }
+
+    func settings() throws -> Settings {
+        let file = try config.map { try LogServeConfigFile(path: $0) }
+        func required(_ flag: String?, _ member: String?, _ option: String) throws -> String {
+            guard let value = flag ?? member else { throw ValidationError("--\(option) is required (as a flag or in --config)") }
+            return value
+        }
+        let storage = try required(self.storage, file?.storage, "storage")
         guard storage.hasPrefix("sqlite:") || storage.hasPrefix("postgres://") || storage.hasPrefix("postgresql://") else {
             throw ValidationError("--storage must be sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DB")
         }
-    }
-
-    private func listenAddress() throws -> (host: String, port: Int) {
+        let interval = batchInterval ?? file?.batchIntervalMilliseconds ?? 250
+        guard (1...10_000).contains(interval) else { throw ValidationError("--batch-interval must be 1 to 10000 milliseconds") }
+        let listen = self.listen ?? file?.listen ?? "127.0.0.1:3000"
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65_535).contains(port),
             colon != listen.startIndex
         else {
             throw ValidationError("--listen must be HOST:PORT, e.g. 127.0.0.1:3000")
         }
-        return (String(listen[..<colon]), port)
+        return Settings(
+            storage: storage, key: try required(key, file?.key, "key"), passphraseFile: passphraseFile ?? file?.passphraseFile,
+            name: try required(name, file?.name, "name"), host: String(listen[..<colon]), port: port, batchInterval: interval)
     }
 
     func run() async throws {
-        let signer = try InputFiles.signer(key, passphraseFile: passphraseFile)
-        let address = try listenAddress()
+        let settings = try settings()
+        let signer = try InputFiles.signer(settings.key, passphraseFile: settings.passphraseFile)
         let store: any LogStorage
-        if storage.hasPrefix("sqlite:") {
-            store = try await SQLiteLogStorage(path: String(storage.dropFirst("sqlite:".count)))
+        if settings.storage.hasPrefix("sqlite:") {
+            store = try await SQLiteLogStorage(path: String(settings.storage.dropFirst("sqlite:".count)))
         } else {
-            store = try await PostgresLogStorage(url: storage)
+            store = try await PostgresLogStorage(url: settings.storage)
         }
         let server = try await LogServer(
-            configuration: LogServerConfiguration(host: address.host, port: address.port), storage: store, logName: name, signingKey: signer,
-            sequencer: LogSequencer.Configuration(batchInterval: .milliseconds(batchInterval)))
-        let verifierKey = try NoteSigner(name: name, signer: signer).verifierKey
+            configuration: LogServerConfiguration(host: settings.host, port: settings.port), storage: store, logName: settings.name,
+            signingKey: signer, sequencer: LogSequencer.Configuration(batchInterval: .milliseconds(settings.batchInterval)))
+        let verifierKey = try NoteSigner(name: settings.name, signer: signer).verifierKey
         try await server.run(handlingSignals: true) { port in
-            Console.current.line("custody log \(name) listening on \(address.host):\(port)")
+            Console.current.line("custody log \(settings.name) listening on \(settings.host):\(port)")
             Console.current.line("verifier key: \(verifierKey)")
         }
         try await store.close()

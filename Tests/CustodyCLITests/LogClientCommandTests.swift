@@ -168,13 +168,18 @@ final class ServeProcess: @unchecked Sendable {
     }
 
     static func start(key: String, storage: String) async throws -> ServeProcess {
+        try await start(arguments: ["--storage", storage, "--key", key, "--name", logName, "--listen", "127.0.0.1:0", "--batch-interval", "20"])
+    }
+
+    /// Starts `custody log serve ARGUMENTS`, which must name the log ``logName``.
+    static func start(arguments: [String]) async throws -> ServeProcess {
         let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("custody-serve-\(UUID().uuidString)").path
         guard FileManager.default.createFile(atPath: outputPath, contents: nil) else { throw TestSupportError("cannot create \(outputPath)") }
         let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
         defer { try? output.close() }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try CustodyExecutable.path())
-        process.arguments = ["log", "serve", "--storage", storage, "--key", key, "--name", logName, "--listen", "127.0.0.1:0", "--batch-interval", "20"]
+        process.arguments = ["log", "serve"] + arguments
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice

@@ -249,45 +249,11 @@ private final class ChildProcess: @unchecked Sendable {
     init(_ executable: String, _ arguments: [String], errorLog: String) throws {
         self.errorLog = errorLog
         outputLog = errorLog + ".stdout"
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outputLog, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_addopen(&actions, 2, errorLog, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard let closeFrom = Self.addCloseFrom else { throw TestSupportError("posix_spawn_file_actions_addclosefrom_np is missing (glibc < 2.34)") }
-        guard closeFrom(&actions, 3) == 0 else { throw TestSupportError("posix_spawn_file_actions_addclosefrom_np failed") }
-        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        // The child starts with no signal blocked and default dispositions: the spawning thread
-        // (a Swift concurrency or dispatch thread) blocks most signals, and posix_spawn would
-        // pass that mask on, leaving SIGTERM pending forever.
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for number in [SIGTERM, SIGINT, SIGPIPE, SIGHUP, SIGCHLD] { sigaddset(&defaults, number) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
-        guard result == 0 else { throw TestSupportError("cannot start \(executable): error \(result)") }
-        self.pid = pid
+        pid = try PosixSpawn.start(executable, arguments, stdout: outputLog, stderr: errorLog)
     }
 
     deinit { killIfRunning() }
 
-    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34+), which the Glibc module does not
-    /// import: closes every descriptor from the given one up in the child.
-    private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-    private static let addCloseFrom: AddCloseFrom? = {
-        guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else { return nil }
-        return unsafeBitCast(symbol, to: AddCloseFrom.self)
-    }()
 
     /// The exit status (128 + the signal for a killed process), nil while the process runs.
     private func poll(blocking: Bool = false) -> Int32? {

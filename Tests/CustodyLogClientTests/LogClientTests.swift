@@ -83,10 +83,12 @@ struct LogClientTests {
         let client = try LogClient(baseURL: log.url)
         let requests = try (0..<300).map { _ in try HashedRekordRequest(artifact: Self.artifact(), privateKey: try PrivateKey.generate(.ecdsaP256)) }
         let indexes = try await withThrowingTaskGroup(of: [(Int, UInt64)].self) { group in
-            for chunk in stride(from: 0, to: requests.count, by: 30) {
+            // Six appenders: fewer than the HTTP client's 8 connections per host, so no append
+            // queues for a connection (under a loaded test run that queue can time out).
+            for chunk in stride(from: 0, to: requests.count, by: 50) {
                 group.addTask {
                     var done: [(Int, UInt64)] = []
-                    for offset in chunk..<chunk + 30 { done.append((offset, try await client.append(requests[offset].json).logIndex)) }
+                    for offset in chunk..<chunk + 50 { done.append((offset, try await client.append(requests[offset].json).logIndex)) }
                     return done
                 }
             }

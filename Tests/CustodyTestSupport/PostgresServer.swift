@@ -92,17 +92,8 @@ public final class PostgresServer: Sendable {
     }
 
     private static func spawn(_ executable: String, _ arguments: [String], log: String) throws -> ProcessResult {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o666)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        var pid: pid_t = 0
-        let status = posix_spawn(&pid, executable, &actions, nil, argv, environ)
-        guard status == 0 else { throw TestSupportError("cannot start \(executable): error \(status)") }
+        // The server pg_ctl starts outlives it: it must not inherit the test process's descriptors.
+        let pid = try PosixSpawn.start(executable, arguments, stdout: log, stderr: log, append: true)
         var waitStatus: Int32 = 0
         while waitpid(pid, &waitStatus, 0) < 0 {
             guard errno == EINTR else { throw TestSupportError("waitpid failed for \(executable)") }
