@@ -35,23 +35,10 @@ import time
 import urllib.error
 import urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tlog_check import b64, fail, leaf_hash, node_hash, parse_vkey, verify_checkpoint  # noqa: E402
+
 TILE_WIDTH = 256
-
-
-def fail(message):
-    print("FAIL: " + message)
-    sys.stdout.flush()
-    sys.exit(1)
-
-
-def b64(data):
-    return base64.b64encode(data).decode()
-
-
-# MARK: load
-
-class BadAnswer(Exception):
-    """A 201 answer that is not what the request asked for."""
 
 
 def load(base, key_path, acks_path, threads):
@@ -143,14 +130,6 @@ def load(base, key_path, acks_path, threads):
 
 # MARK: verify
 
-def leaf_hash(data):
-    return hashlib.sha256(b"\x00" + data).digest()
-
-
-def node_hash(left, right):
-    return hashlib.sha256(b"\x01" + left + right).digest()
-
-
 def largest_power_of_two_below(n):
     k = 1
     while k << 1 < n:
@@ -213,35 +192,6 @@ def verify_consistency(m, n, first, second, proof):
         fn >>= 1
         sn >>= 1
     return sn == 0 and fr == first and sr == second
-
-
-def parse_vkey(text):
-    name, key_id_hex, key_b64 = text.strip().split("+", 2)
-    material = base64.b64decode(key_b64)
-    if material[0] != 1:
-        fail("not an Ed25519 verifier key")
-    if hashlib.sha256(name.encode() + b"\n" + material).digest()[:4].hex() != key_id_hex:
-        fail("verifier key ID does not match")
-    return name, bytes.fromhex(key_id_hex), material
-
-
-def verify_checkpoint(envelope, name, key_id, material):
-    from cryptography.hazmat.primitives.asymmetric import ed25519
-    text, sep, signatures = envelope.rpartition("\n\n")
-    if not sep:
-        fail("no blank line in checkpoint")
-    text += "\n"
-    for line in signatures.splitlines():
-        dash, signer, sig = line.split(" ")
-        if dash != "\u2014" or signer != name:
-            continue
-        raw = base64.b64decode(sig)
-        if raw[:4] != key_id:
-            continue
-        ed25519.Ed25519PublicKey.from_public_bytes(material[1:]).verify(raw[4:], text.encode())
-        lines = text.split("\n")
-        return lines[0], int(lines[1]), base64.b64decode(lines[2])
-    fail("no signature by the log key")
 
 
 def tile_index_path(n):

@@ -209,7 +209,7 @@ struct LogServerTests {
     @Test(.enabled(if: PeerTool.availableOrCI("python3")))
     func checkedByAnIndependentPythonClient() async throws {
         let log = try await RunningLog.start()
-        let script = try log.directory.write(rekorV2ClientScript, to: "rekor_v2_client.py")
+        let script = Fixtures.repositoryRoot + "/Scripts/rekor-v2-client.py"
         let vkey = log.logKey.vkey
         let port = log.port
         // Process.waitUntilExit spins a run loop: keep it off the concurrency pool's threads.
