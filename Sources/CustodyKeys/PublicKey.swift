@@ -110,6 +110,12 @@ public enum PublicKey: @unchecked Sendable {
         }
     }
 
+    /// The modulus size in bits of an RSA key; nil for other keys.
+    public var rsaModulusBits: Int? {
+        if case .rsa(let key) = self { return key.keySizeInBits }
+        return nil
+    }
+
     /// The DER SubjectPublicKeyInfo.
     public var derRepresentation: [UInt8] {
         switch self {

@@ -2,7 +2,7 @@ import CustodyTransparency
 
 /// Assigns indexes to entries, integrates them in batches and publishes signed checkpoints.
 ///
-/// ``append(_:)`` returns only after the entry's batch is durably stored by
+/// ``appendEntry(_:)`` returns only after the entry's batch is durably stored by
 /// ``LogStorage/integrate(_:)``, so an acknowledged index is never lost. Batches are integrated
 /// one at a time: at most ``Configuration/maxBatchSize`` entries, flushed at the latest
 /// ``Configuration/batchInterval`` after the oldest pending entry arrived (a batch never waits
@@ -19,7 +19,7 @@ public actor LogSequencer {
         public var batchInterval: Duration
         /// The most entries in one batch (default 4,096).
         public var maxBatchSize: Int
-        /// The most entries waiting for a batch; beyond it ``LogSequencer/append(_:)`` refuses
+        /// The most entries waiting for a batch; beyond it ``LogSequencer/appendEntry(_:)`` refuses
         /// with ``LogError/Code/queueFull`` (default 65,536).
         public var maxPendingEntries: Int
         /// The largest entry accepted: the entry-bundle limit of 65,535 bytes by default, which is also the most.
@@ -36,9 +36,6 @@ public actor LogSequencer {
             self.maxEntryBytes = maxEntryBytes
         }
     }
-
-    /// The result of ``append(_:)``: the entry's index and a published state that includes it.
-    public typealias Appended = (index: UInt64, state: LogTreeState)
 
     /// What waiters are resumed with: the entry's index and a published state that includes it.
     public struct AppendResult: Sendable, Hashable {
@@ -185,12 +182,6 @@ public actor LogSequencer {
     ///
     /// - Throws: ``LogError/Code/entryTooLarge``, ``LogError/Code/queueFull`` (back-pressure: retry
     ///   later), ``LogError/Code/shuttingDown``, or the integration's error.
-    public func append(_ leaf: [UInt8]) async throws -> Appended {
-        let result = try await appendEntry(leaf)
-        return (result.index, result.state)
-    }
-
-    /// ``append(_:)`` with a struct result; prefer it in task groups and existentials (see ``AppendResult``).
     public func appendEntry(_ leaf: [UInt8]) async throws -> AppendResult {
         guard !shuttingDown else { throw LogError(code: .shuttingDown, reason: "the log is shutting down") }
         guard leaf.count <= configuration.maxEntryBytes else {

@@ -28,7 +28,7 @@ public enum HashedRekordKeyDetails: String, Sendable, Hashable, CaseIterable {
                 .unsupportedKey,
                 "Ed25519 keys cannot make hashedrekord entries (pure Ed25519 cannot sign a prehashed digest, and the log refuses PKIX_ED25519); use an ECDSA P-256, P-384 or RSA key")
         case .rsa:
-            let bits = RSAModulus.bits(spki: key.derRepresentation)
+            let bits = key.rsaModulusBits
             switch bits {
             case 2048: self = .rsaPKCS1v15_2048SHA256
             case 3072: self = .rsaPKCS1v15_3072SHA256

@@ -43,9 +43,9 @@ public enum RekorKeyDetails: String, Sendable, Hashable, CaseIterable {
     func fits(_ key: PublicKey) -> Bool {
         switch (self, key) {
         case (.ecdsaP256SHA256, .ecdsaP256), (.ecdsaP384SHA384, .ecdsaP384): true
-        case (.rsaPKCS1v15_2048SHA256, .rsa): PrehashedSignature.rsaBits(key) == 2048
-        case (.rsaPKCS1v15_3072SHA256, .rsa): PrehashedSignature.rsaBits(key) == 3072
-        case (.rsaPKCS1v15_4096SHA256, .rsa): PrehashedSignature.rsaBits(key) == 4096
+        case (.rsaPKCS1v15_2048SHA256, .rsa): key.rsaModulusBits == 2048
+        case (.rsaPKCS1v15_3072SHA256, .rsa): key.rsaModulusBits == 3072
+        case (.rsaPKCS1v15_4096SHA256, .rsa): key.rsaModulusBits == 4096
         default: false
         }
     }
@@ -134,7 +134,7 @@ public struct HashedRekordV002: Sendable, Hashable {
             throw .badRequest("invalidKey", "verifier.publicKey.rawBytes is not a supported DER SubjectPublicKeyInfo: \(error)")
         }
         guard keyDetails.fits(key) else {
-            let size = PrehashedSignature.rsaBits(key).map { " of \($0) bits" } ?? ""
+            let size = key.rsaModulusBits.map { " of \($0) bits" } ?? ""
             throw .badRequest("keyMismatch", "keyDetails is \(keyDetails.rawValue) but the key is \(key.algorithm)\(size)")
         }
         guard PrehashedSignature.isValid(signature, digest: digest, key: key, scheme: keyDetails.scheme) else {

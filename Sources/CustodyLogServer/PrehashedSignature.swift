@@ -31,12 +31,6 @@ enum PrehashedSignature {
         }
     }
 
-    /// The modulus size of an RSA key in bits, nil for other keys.
-    static func rsaBits(_ key: PublicKey) -> Int? {
-        if case .rsa(let key) = key { return key.keySizeInBits }
-        return nil
-    }
-
     /// swift-crypto's digest value holding exactly `bytes`.
     ///
     /// swift-crypto does not offer a public initializer from bytes, and its RSA code picks the

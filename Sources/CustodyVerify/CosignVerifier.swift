@@ -153,42 +153,7 @@ public struct CosignVerifier: Sendable {
 
     /// `ecdsa-p256`, `ed25519`, `rsa-3072`…
     static func describe(_ key: PublicKey) -> String {
-        if case .rsa = key, let bits = rsaModulusBits(spki: key.derRepresentation) { return "rsa-\(bits)" }
+        if let bits = key.rsaModulusBits { return "rsa-\(bits)" }
         return key.algorithm.rawValue
-    }
-
-    /// The modulus size of an RSA SubjectPublicKeyInfo:
-    /// `SEQUENCE { SEQUENCE { algorithm }, BIT STRING { SEQUENCE { INTEGER n, INTEGER e } } }`.
-    static func rsaModulusBits(spki: [UInt8]) -> Int? {
-        guard let outer = tlv(spki[...], tag: 0x30),
-              let algorithm = tlv(outer.content, tag: 0x30),
-              let bitString = tlv(algorithm.rest, tag: 0x03), bitString.content.first == 0,
-              let rsaKey = tlv(bitString.content.dropFirst(), tag: 0x30),
-              let modulus = tlv(rsaKey.content, tag: 0x02)
-        else { return nil }
-        let significant = modulus.content.drop { $0 == 0 }
-        guard let first = significant.first else { return nil }
-        return (significant.count - 1) * 8 + (8 - first.leadingZeroBitCount)
-    }
-
-    /// One DER element with the expected tag: its content and what follows it.
-    private static func tlv(_ bytes: ArraySlice<UInt8>, tag: UInt8) -> (content: ArraySlice<UInt8>, rest: ArraySlice<UInt8>)? {
-        var index = bytes.startIndex
-        guard index < bytes.endIndex, bytes[index] == tag else { return nil }
-        index += 1
-        guard index < bytes.endIndex else { return nil }
-        var length = Int(bytes[index])
-        index += 1
-        if length & 0x80 != 0 {
-            let count = length & 0x7F
-            guard (1...4).contains(count), bytes.endIndex - index >= count else { return nil }
-            length = 0
-            for _ in 0..<count {
-                length = length << 8 | Int(bytes[index])
-                index += 1
-            }
-        }
-        guard bytes.endIndex - index >= length else { return nil }
-        return (bytes[index..<(index + length)], bytes[(index + length)...])
     }
 }

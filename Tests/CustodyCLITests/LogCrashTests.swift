@@ -29,7 +29,7 @@ struct LogCrashTests {
     func sigkillWithSQLite() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        try await crashDuringLoad(storage: "sqlite:\(directory.file("log.sqlite"))", in: directory)
+        try await stopDuringLoad(storage: "sqlite:\(directory.file("log.sqlite"))", signal: SIGKILL, in: directory)
     }
 
     @Test("SIGKILL during a load loses no acknowledged entry (PostgreSQL)", .enabled(if: loadToolAvailable && postgresAvailable))
@@ -39,14 +39,14 @@ struct LogCrashTests {
         let postgres = try await PostgresServer.start()
         defer { postgres.stop() }
         try await postgres.createDatabase("log")
-        try await crashDuringLoad(storage: postgres.url(database: "log"), in: directory)
+        try await stopDuringLoad(storage: postgres.url(database: "log"), signal: SIGKILL, in: directory)
     }
 
     @Test("SIGTERM during a load stores every acknowledged entry and exits 0 (SQLite)", .enabled(if: loadToolAvailable))
     func sigtermWithSQLite() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        try await shutDownDuringLoad(storage: "sqlite:\(directory.file("log.sqlite"))", in: directory)
+        try await stopDuringLoad(storage: "sqlite:\(directory.file("log.sqlite"))", signal: SIGTERM, in: directory)
     }
 
     @Test("SIGTERM during a load stores every acknowledged entry and exits 0 (PostgreSQL)",
@@ -57,14 +57,16 @@ struct LogCrashTests {
         let postgres = try await PostgresServer.start()
         defer { postgres.stop() }
         try await postgres.createDatabase("log")
-        try await shutDownDuringLoad(storage: postgres.url(database: "log"), in: directory)
+        try await stopDuringLoad(storage: postgres.url(database: "log"), signal: SIGTERM, in: directory)
     }
 
     // MARK: Scenarios
 
-    /// Load, remember the checkpoint, SIGKILL the server while the load goes on, restart it on the
-    /// same storage, and check it against everything acknowledged and that checkpoint.
-    private func crashDuringLoad(storage: String, in directory: TemporaryDirectory) async throws {
+    /// Load, remember the checkpoint, send `signal` to the server while the load goes on, restart
+    /// it on the same storage, and check it against everything acknowledged and that checkpoint.
+    /// SIGKILL must kill it (nothing is flushed on the way out); SIGTERM must let it finish its
+    /// batch in flight and exit 0.
+    private func stopDuringLoad(storage: String, signal: Int32, in directory: TemporaryDirectory) async throws {
         let keys = try LogKeys(in: directory)
         let acks = directory.file("acks")
         let first = try await LogServeProcess.start(storage: storage, keys: keys, log: directory.file("serve-1.log"))
@@ -73,14 +75,14 @@ struct LogCrashTests {
         defer { load.process.killIfRunning() }
 
         try await waitForAcknowledgements(in: acks, atLeast: 20, loadingFor: .seconds(2), load: load)
-        let checkpoint = try await fetch(first.url + "/checkpoint")
-        try directory.write(checkpoint, to: "old-checkpoint")
-        // Let the load go on past the checkpoint, so that the kill lands between batches or inside one.
+        try directory.write(try await fetch(first.url + "/checkpoint"), to: "old-checkpoint")
+        // Let the load go on past the checkpoint, so that the signal lands between batches or inside one.
         try await waitForAcknowledgements(in: acks, atLeast: try lineCount(acks) + 10, loadingFor: .milliseconds(300), load: load)
 
-        first.process.send(SIGKILL)
-        let killed = await first.process.exitStatus()
-        #expect(killed == 128 + SIGKILL, "the server was not killed by SIGKILL: status \(killed)")
+        first.process.send(signal)
+        let status = await first.process.exitStatus()
+        let expected: Int32 = signal == SIGKILL ? 128 + SIGKILL : 0
+        #expect(status == expected, "custody log serve exited \(status) on signal \(signal):\n\(first.process.errorText)")
         load.process.send(SIGTERM)
         let loadStatus = await load.process.exitStatus()
         #expect(loadStatus == 0, "log-load.py failed (\(loadStatus)):\n\(load.process.errorText)")
@@ -90,30 +92,6 @@ struct LogCrashTests {
             storage: storage, keys: keys, verifierKey: first.verifierKey, acks: acks, in: directory, run: 2)
         // Entries were acknowledged after the old checkpoint, so the proof spans two different trees.
         #expect(verified.old < verified.size, "\(verified)")
-    }
-
-    /// Load, SIGTERM the server while the load goes on: it must exit 0, and a restarted server
-    /// must hold every entry acknowledged before it stopped.
-    private func shutDownDuringLoad(storage: String, in directory: TemporaryDirectory) async throws {
-        let keys = try LogKeys(in: directory)
-        let acks = directory.file("acks")
-        let first = try await LogServeProcess.start(storage: storage, keys: keys, log: directory.file("serve-1.log"))
-        defer { first.killIfRunning() }
-        let load = try LoadGenerator(url: first.url, signerKey: keys.signer, acks: acks, log: directory.file("load.log"))
-        defer { load.process.killIfRunning() }
-
-        try await waitForAcknowledgements(in: acks, atLeast: 20, loadingFor: .seconds(1), load: load)
-        try directory.write(try await fetch(first.url + "/checkpoint"), to: "old-checkpoint")
-        try await waitForAcknowledgements(in: acks, atLeast: try lineCount(acks) + 10, loadingFor: .milliseconds(300), load: load)
-
-        first.process.send(SIGTERM)
-        let stopped = await first.process.exitStatus()
-        #expect(stopped == 0, "custody log serve exited \(stopped) on SIGTERM:\n\(first.process.errorText)")
-        load.process.send(SIGTERM)
-        let loadStatus = await load.process.exitStatus()
-        #expect(loadStatus == 0, "log-load.py failed (\(loadStatus)):\n\(load.process.errorText)")
-
-        _ = try await checkRestarted(storage: storage, keys: keys, verifierKey: first.verifierKey, acks: acks, in: directory, run: 2)
     }
 
     /// Restarts the server on `storage`, runs `log-load.py verify` against it, and stops it with

@@ -212,8 +212,8 @@ struct LogStorageTests {
             let sequencer = try await LogSequencer(
                 storage: storage, origin: logOrigin, signer: try makeSigner(),
                 configuration: .init(batchInterval: .milliseconds(100)))
-            let first = try await sequencer.append(leaf(1))
-            let again = try await sequencer.append(leaf(1))
+            let first = try await sequencer.appendEntry(leaf(1))
+            let again = try await sequencer.appendEntry(leaf(1))
             #expect(first.index == 0 && again.index == 0)
             let observed2 = try await storage.state().size
             #expect(observed2 == 1)
