@@ -11,7 +11,8 @@
 #    would otherwise start a system registry on :5000. Tests start their own registry instead.
 #    Also installs the Python packages the tests use (cryptography, pynacl, and bcrypt for the
 #    registry's htpasswd file) with pip when they cannot be imported.
-# 2. Runs `swift test "$@"` from the repository root and exits with its status.
+# 2. Runs `swift test "$@"` from the repository root and exits with its status; on failure it
+#    repeats the failing lines at the end of the output.
 #
 # Under CI (CI=true) tests that need a peer tool fail instead of skipping when it is missing.
 set -euo pipefail
@@ -116,5 +117,17 @@ install_missing_python_packages
 # Run from the repository root (this script lives in <root>/Scripts).
 cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.."
 
-# `exec` hands the exit status of `swift test` straight back to the caller.
-exec swift test "$@"
+# The whole output goes to the terminal as it comes and to a log file. When `swift test` fails,
+# the lines that say what failed are printed again at the end, because a CI system often keeps
+# only the tail of a long output. The exit status is that of `swift test`.
+log=$(mktemp -t custody-test.XXXXXX.log)
+status=0
+swift test "$@" 2>&1 | tee "$log" || status=$?
+if [[ $status -ne 0 ]]; then
+  echo
+  echo "test.sh: swift test failed (status $status). What failed (from $log):"
+  grep -E '✘|error:|Fatal error|fatalError|Assertion failed|signal [0-9]+|Exited with' "$log" \
+    | grep -v '^.*✘ Test run with' | head -n 80 || true
+  grep -E '✘ Test run with' "$log" | tail -n 1 || true
+fi
+exit "$status"
