@@ -21,6 +21,11 @@
 //                     identity rules, decisions; no I/O beyond reading the policy file)
 // - CustodyVerify  -> the core targets above (checks signatures, evaluates policies)
 // - CustodySign    -> the core targets above (makes and publishes signatures)
+// - CustodyAdmission -> CustodyJSON, CustodyOCI, CustodyPolicy, CustodyStores, CustodyVerify (Kubernetes
+//                     AdmissionReview in and out, images of workloads, digest pinning patches, the
+//                     verification cache, policy reloading, audit records; no networking of its own)
+// - CustodyWebhookServer -> CustodyAdmission, Hummingbird, HummingbirdTLS, NIOCore, NIOSSL, Logging, Metrics,
+//                     Prometheus, CustodyLogClient (the `custody webhook serve` HTTPS API)
 // - CustodyCLI     -> the core targets plus ArgumentParser
 // - custody        -> CustodyCLI only; it holds `@main` and nothing else
 // Core targets never import Hummingbird, NIO, ArgumentParser or Logging.
@@ -47,6 +52,7 @@ let package = Package(
         .library(name: "CustodyLog", targets: ["CustodyLog"]),
         .library(name: "CustodyVerify", targets: ["CustodyVerify"]),
         .library(name: "CustodySign", targets: ["CustodySign"]),
+        .library(name: "CustodyAdmission", targets: ["CustodyAdmission"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
@@ -156,11 +162,30 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .target(
+            name: "CustodyAdmission",
+            dependencies: ["CustodyJSON", "CustodyOCI", "CustodyKeys", "CustodyPolicy", "CustodyStores", "CustodyRegistry", "CustodyVerify"],
+            swiftSettings: upcoming
+        ),
+        .target(
+            name: "CustodyWebhookServer",
+            dependencies: [
+                "CustodyAdmission", "CustodyJSON", "CustodyOCI", "CustodyKeys", "CustodyLogClient",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .target(
             name: "CustodyCLI",
             dependencies: [
                 "CustodyOCI", "CustodyJSON", "CustodyFormats", "CustodyKeys", "CustodyOpenPGP", "CustodyStores", "CustodyRegistry", "CustodyPolicy",
                 "CustodyTransparency", "CustodyLog", "CustodyLogServer", "CustodyLogClient",
-                "CustodyVerify", "CustodySign",
+                "CustodyVerify", "CustodySign", "CustodyAdmission", "CustodyWebhookServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: upcoming
@@ -229,6 +254,24 @@ let package = Package(
             dependencies: [
                 "CustodyVerify", "CustodySign", "CustodyPolicy", "CustodyOpenPGP", "CustodyKeys", "CustodyFormats", "CustodyStores", "CustodyOCI",
                 "CustodyTestSupport",
+            ],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "CustodyAdmissionTests",
+            dependencies: [
+                "CustodyAdmission", "CustodyJSON", "CustodyOCI", "CustodyPolicy", "CustodyVerify", "CustodyStores", "CustodyKeys",
+                "CustodySign", "CustodyTestSupport",
+            ],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "CustodyWebhookServerTests",
+            dependencies: [
+                "CustodyWebhookServer", "CustodyAdmission", "CustodyJSON", "CustodyOCI", "CustodyPolicy", "CustodyStores", "CustodyKeys",
+                "CustodySign", "CustodyRegistry", "CustodyTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: upcoming
         ),

@@ -238,12 +238,14 @@ public struct PolicyDecision: Sendable, Hashable, Codable {
 }
 
 /// RFC 3339 times in UTC with milliseconds, as the decision record writes them (`2026-03-01T12:00:00.000Z`).
-enum DecisionTime {
-    static func format(_ date: Date) -> String {
+public enum DecisionTime {
+    /// `date` as `2026-03-01T12:00:00.000Z`.
+    public static func format(_ date: Date) -> String {
         date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: TimeZone(identifier: "UTC")!))
     }
 
-    static func parse(_ text: String) -> Date? {
+    /// An RFC 3339 time, with or without fractional seconds.
+    public static func parse(_ text: String) -> Date? {
         if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return date }
         return try? Date.ISO8601FormatStyle().parse(text)
     }

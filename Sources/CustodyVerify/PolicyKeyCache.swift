@@ -127,8 +127,9 @@ struct DataKey: Hashable, Sendable {
     }
 }
 
-/// What identifies one version of a file without reading it.
-struct FileIdentity: Hashable, Sendable {
+/// What identifies one version of a file without reading it (device, inode, size, modification
+/// and change times): a file replaced or rewritten gets another identity.
+public struct FileIdentity: Hashable, Sendable {
     let device: UInt64
     let inode: UInt64
     let size: Int64
@@ -138,7 +139,7 @@ struct FileIdentity: Hashable, Sendable {
     let changedNanoseconds: Int
 
     /// The identity of the file at `path`, or nil when it cannot be examined.
-    init?(path: String) {
+    public init?(path: String) {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
         device = UInt64(truncatingIfNeeded: info.st_dev)
