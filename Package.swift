@@ -24,7 +24,7 @@
 // - CustodyAdmission -> CustodyJSON, CustodyOCI, CustodyPolicy, CustodyStores, CustodyVerify (Kubernetes
 //                     AdmissionReview in and out, images of workloads, digest pinning patches, the
 //                     verification cache, policy reloading, audit records; no networking of its own)
-// - CustodyWebhookServer -> CustodyAdmission, Hummingbird, HummingbirdTLS, NIOCore, NIOSSL, Logging, Metrics,
+// - CustodyWebhookServer -> CustodyAdmission, CustodyPolicy, CustodyStores, Hummingbird, HummingbirdTLS, NIOCore, NIOSSL, Logging, Metrics,
 //                     Prometheus, CustodyLogClient (the `custody webhook serve` HTTPS API)
 // - CustodyCLI     -> the core targets plus ArgumentParser
 // - custody        -> CustodyCLI only; it holds `@main` and nothing else
@@ -169,7 +169,7 @@ let package = Package(
         .target(
             name: "CustodyWebhookServer",
             dependencies: [
-                "CustodyAdmission", "CustodyJSON", "CustodyOCI", "CustodyKeys", "CustodyLogClient",
+                "CustodyAdmission", "CustodyJSON", "CustodyOCI", "CustodyKeys", "CustodyPolicy", "CustodyStores", "CustodyLogClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -187,6 +187,7 @@ let package = Package(
                 "CustodyTransparency", "CustodyLog", "CustodyLogServer", "CustodyLogClient",
                 "CustodyVerify", "CustodySign", "CustodyAdmission", "CustodyWebhookServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: upcoming
         ),

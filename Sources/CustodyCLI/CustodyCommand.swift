@@ -16,7 +16,7 @@ public struct CustodyCommand: AsyncParsableCommand {
         version: CustodyVersion.current,
         subcommands: [
             QuickstartCommand.self, InspectCommand.self, DigestCommand.self, ResolveCommand.self, SignCommand.self, VerifyCommand.self,
-            CopyCommand.self, PolicyCommand.self, LogCommand.self,
+            CopyCommand.self, PolicyCommand.self, LogCommand.self, WebhookCommand.self, AuditCommand.self,
             StandaloneSignCommand.self, StandaloneVerifyCommand.self, KeyCommand.self, VersionCommand.self,
         ]
     )

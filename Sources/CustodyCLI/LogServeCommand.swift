@@ -56,14 +56,10 @@ struct LogServeCommand: AsyncParsableCommand {
         let interval = batchInterval ?? file?.batchIntervalMilliseconds ?? 250
         guard (1...10_000).contains(interval) else { throw ValidationError("--batch-interval must be 1 to 10000 milliseconds") }
         let listen = self.listen ?? file?.listen ?? "127.0.0.1:3000"
-        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65_535).contains(port),
-            colon != listen.startIndex
-        else {
-            throw ValidationError("--listen must be HOST:PORT, e.g. 127.0.0.1:3000")
-        }
+        let address = try ListenAddress(listen)
         return Settings(
             storage: storage, key: try required(key, file?.key, "key"), passphraseFile: passphraseFile ?? file?.passphraseFile,
-            name: try required(name, file?.name, "name"), host: String(listen[..<colon]), port: port, batchInterval: interval)
+            name: try required(name, file?.name, "name"), host: address.host, port: address.port, batchInterval: interval)
     }
 
     func run() async throws {

@@ -34,6 +34,12 @@ public final class ImageTransport: Sendable {
         }
     }
 
+    /// The HTTP requests sent to registries so far, by every client of this transport (retries,
+    /// redirects and token requests count).
+    public var registryRequestCount: Int {
+        clients.withLock { $0.values.reduce(0) { $0 + $1.requestCount } }
+    }
+
     /// The lookaside store for a registry image: the explicit one, else registries.d's.
     public func lookaside(for reference: ImageReference, forWriting: Bool) throws -> (any SignatureStore)? {
         if let lookasideOverride { return lookasideOverride }
