@@ -270,8 +270,10 @@ let package = Package(
             name: "CustodyWebhookServerTests",
             dependencies: [
                 "CustodyWebhookServer", "CustodyAdmission", "CustodyJSON", "CustodyOCI", "CustodyPolicy", "CustodyStores", "CustodyKeys",
-                "CustodySign", "CustodyRegistry", "CustodyTestSupport",
+                "CustodySign", "CustodyRegistry", "CustodyTestSupport", "custody",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: upcoming

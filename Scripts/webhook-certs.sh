@@ -103,7 +103,7 @@ sans="DNS:${SERVICE}.${NAMESPACE}.svc,DNS:${SERVICE}.${NAMESPACE}.svc.cluster.lo
 for san in ${extra_sans[@]+"${extra_sans[@]}"}; do
     case "$san" in
         DNS:* | IP:*) ;;
-        *:*:* | *::*) san="IP:$san" ;; # IPv6
+        *:*:*) san="IP:$san" ;; # IPv6
         *[!0-9.]*) san="DNS:$san" ;;
         *) san="IP:$san" ;; # IPv4
     esac

@@ -131,7 +131,7 @@ public final class AdmissionController: Sendable {
         let record = AdmissionRecord(
             id: id, time: DecisionTime.format(arrived), endpoint: endpoint.rawValue, mode: settings.mode.rawValue,
             request: .init(
-                uid: review.uid, kind: review.kind, namespace: review.namespace, name: review.name, operation: review.operation,
+                uid: review.uid, kind: review.kind, namespace: review.namespace, name: review.objectName, operation: review.operation,
                 user: review.userInfo.username, groups: review.userInfo.groups, dryRun: review.dryRun),
             outcome: outcome, reasons: problems, images: images, policy: snapshot.policy, trust: snapshot.trust, patch: response.patch,
             latencyMilliseconds: Self.milliseconds(elapsed), budgetMilliseconds: Self.milliseconds(budget))
@@ -172,6 +172,15 @@ public final class AdmissionController: Sendable {
             return result
         }
         result.reference = identity.description
+        if Self.scopeRejects(identity, snapshot: snapshot) {
+            // Decided without the registry: nothing the image holds could change the answer.
+            let name = ImageName.docker(identity)
+            let decision = await snapshot.evaluator.evaluate(image: name, source: UnreadSource(imageName: name), stores: [])
+            result.outcome = decision.outcome
+            result.reasons = decision.reasons
+            result.decision = decision
+            return result
+        }
         let digest: Digest
         if let pinned = identity.digest {
             digest = pinned
@@ -255,6 +264,12 @@ public final class AdmissionController: Sendable {
             evidence: nil)
     }
 
+    /// Whether the policy scope of `identity` has a `reject` requirement.
+    static func scopeRejects(_ identity: ImageReference, snapshot: TrustPolicySource.Snapshot) -> Bool {
+        guard let policyIdentity = try? PolicyImageIdentity(.docker(identity)) else { return false }
+        return snapshot.evaluator.policy.requirements(for: policyIdentity).1.contains { $0.kind == .reject }
+    }
+
     /// The reference a Kubernetes image string stands for, as the container runtime reads it
     /// (normalised; `:latest` when it names neither tag nor digest; a digest wins over a tag).
     static func identity(of image: String) throws -> ImageReference {
@@ -320,7 +335,7 @@ public final class AdmissionController: Sendable {
     }
 
     static func objectName(_ review: UntrustedAdmissionReview) -> String {
-        let name = (review.name?.isEmpty == false ? review.name : nil) ?? "(unnamed)"
+        let name = review.objectName ?? "(unnamed)"
         if let namespace = review.namespace, !namespace.isEmpty { return "\(review.kind.kind) \(namespace)/\(name)" }
         return "\(review.kind.kind) \(name)"
     }

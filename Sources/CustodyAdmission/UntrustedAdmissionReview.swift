@@ -154,6 +154,16 @@ public struct UntrustedAdmissionReview: Sendable {
         }
     }
 
+    /// The object's name: `request.name`, else the object's `metadata.name`, else its
+    /// `metadata.generateName` followed by `*` (the API server names it after admission).
+    public var objectName: String? {
+        if let name, !name.isEmpty { return name }
+        guard case .object(let metadata)? = object?["metadata"] else { return nil }
+        if case .string(let name)? = metadata["name"], !name.isEmpty { return name }
+        if case .string(let prefix)? = metadata["generateName"], !prefix.isEmpty { return prefix + "*" }
+        return nil
+    }
+
     static func string(_ object: JSONObject, _ key: String, at prefix: String) throws(AdmissionError) -> String {
         guard let value = try optionalString(object, key, at: prefix) else {
             throw AdmissionError(.malformedReview, "\(prefix)\(key) is missing")

@@ -6,44 +6,6 @@ import CustodyTestSupport
 import Foundation
 import Testing
 
-/// A CA and a server certificate for 127.0.0.1 (IP subject alternative name) signed by it, made
-/// with openssl in `directory`.
-struct TestCertificates {
-    let caCertificate: String
-    let serverCertificate: String
-    let serverKey: String
-
-    init(in directory: TemporaryDirectory) throws {
-        caCertificate = directory.file("ca.pem")
-        serverCertificate = directory.file("server.pem")
-        serverKey = directory.file("server.key")
-        let caKey = directory.file("ca.key")
-        let request = directory.file("server.csr")
-        let extensions = try directory.write(
-            "subjectAltName=IP:127.0.0.1\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n",
-            to: "server.ext"
-        )
-        try Self.openssl([
-            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-            "-keyout", caKey, "-out", caCertificate, "-days", "2", "-subj", "/CN=Custody Test CA",
-            "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
-        ])
-        try Self.openssl([
-            "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-            "-keyout", serverKey, "-out", request, "-subj", "/CN=127.0.0.1",
-        ])
-        try Self.openssl([
-            "x509", "-req", "-in", request, "-CA", caCertificate, "-CAkey", caKey, "-CAcreateserial",
-            "-out", serverCertificate, "-days", "2", "-extfile", extensions,
-        ])
-    }
-
-    private static func openssl(_ arguments: [String]) throws {
-        let result = try runProcess("openssl", arguments)
-        try #require(result.status == 0, "openssl \(arguments.joined(separator: " ")): \(result)")
-    }
-}
-
 @Suite(
     "RegistryClient over TLS",
     .enabled(if: PeerTool.availableOrCI("docker-registry", "openssl")),
