@@ -9,6 +9,7 @@ import CustodyPolicy
 import CustodyRegistry
 import CustodyStores
 import CustodyTestSupport
+import CustodyVerify
 import Foundation
 import Testing
 
@@ -179,11 +180,18 @@ struct AdmissionResponseTests {
 struct AdmissionControllerTests {
     typealias F = AdmissionFixtures
 
+    /// Rejects everything: images are denied without a registry request.
+    static let rejectAll = #"{"default":[{"type":"reject"}]}"#
+    /// Accepts registry.example (whose decisions the tests put in the cache), rejects the rest.
+    static let acceptRegistryExample = #"{"default":[{"type":"reject"}],"transports":{"docker":{"registry.example":[{"type":"insecureAcceptAnything"}]}}}"#
+    /// Accepts anything: every image is read from its registry.
+    static let acceptAll = #"{"default":[{"type":"insecureAcceptAnything"}]}"#
+
     struct Setup {
         let directory: TemporaryDirectory
         let policy: TrustPolicySource
 
-        init(policy text: String = #"{"default":[{"type":"reject"}]}"#) throws {
+        init(policy text: String = AdmissionControllerTests.rejectAll) throws {
             directory = try TemporaryDirectory()
             policy = try TrustPolicySource(path: try directory.write(text, to: "policy.json"))
         }
@@ -194,7 +202,9 @@ struct AdmissionControllerTests {
         }
     }
 
-    static func review(_ controller: AdmissionController, _ text: String, endpoint: AdmissionController.Endpoint = .validate, timeout: Duration? = nil) async throws -> AdmissionController.Answer {
+    static func review(
+        _ controller: AdmissionController, _ text: String, endpoint: AdmissionController.Endpoint = .validate, timeout: Duration? = nil
+    ) async throws(AdmissionError) -> AdmissionController.Answer {
         try await controller.review(Array(text.utf8), endpoint: endpoint, timeout: timeout)
     }
 
@@ -319,14 +329,14 @@ struct AdmissionControllerTests {
             (F.podCreate().replacingOccurrences(of: "admission.k8s.io/v1", with: "admission.k8s.io/v1beta1"), .malformedReview),
             (F.podCreate() + "x", .malformedReview),
         ] {
-            do {
+            do throws(AdmissionError) {
                 _ = try await Self.review(controller, text)
                 Issue.record("answered \(text.prefix(40))")
             } catch {
                 #expect(error.code == code)
             }
         }
-        do {
+        do throws(AdmissionError) {
             _ = try await controller.review([UInt8](repeating: 0x20, count: UntrustedAdmissionReview.maxBytes + 1), endpoint: .validate, timeout: nil)
             Issue.record("answered an oversized review")
         } catch {
@@ -371,11 +381,49 @@ struct AdmissionControllerTests {
         #expect(defaultBudget.record.budgetMilliseconds == 9000)
     }
 
+    @Test("a scope that rejects denies without any registry request, even over a cached allowed decision")
+    func rejectedScope() async throws {
+        let setup = try Setup()
+        defer { setup.directory.remove() }
+        let cache = VerificationCache()
+        let port = try RegistryServer.freePort()
+        let pinned = "127.0.0.1:\(port)/team/app@\(Self.digest)"
+        try await Self.remember(cache, tag: nil, reference: pinned, digest: Self.digest)
+        let controller = setup.controller(cache: cache)
+        let answer = try await Self.review(
+            controller, F.podCreate(spec: Self.spec(images: [pinned, "127.0.0.1:\(port)/team/app:1.0"])), endpoint: .mutate, timeout: .seconds(1))
+        #expect(answer.response.allowed == false)
+        #expect(answer.response.patch.isEmpty)
+        #expect(answer.record.images.map(\.outcome) == [.denied, .denied])
+        #expect(answer.record.images.allSatisfy { !$0.cached })
+        let decision = try #require(answer.record.images.first?.decision)
+        #expect(decision.outcome == .denied)
+        #expect(decision.scope?.path == "$.default")
+        #expect(decision.reasons.contains { $0.contains("rejected by policy") })
+        #expect(controller.transport.registryRequestCount == 0)
+        #expect(answer.response.message?.contains("rejected by policy") == true)
+    }
+
+    @Test("the same cached decision is used once the scope no longer rejects")
+    func acceptedScopeUsesCache() async throws {
+        let setup = try Setup(policy: Self.acceptAll)
+        defer { setup.directory.remove() }
+        let cache = VerificationCache()
+        let port = try RegistryServer.freePort()
+        let pinned = "127.0.0.1:\(port)/team/app@\(Self.digest)"
+        try await Self.remember(cache, tag: nil, reference: pinned, digest: Self.digest)
+        let controller = setup.controller(cache: cache)
+        let answer = try await Self.review(controller, F.podCreate(spec: Self.spec(images: [pinned])), endpoint: .mutate, timeout: .seconds(1))
+        #expect(answer.response.allowed == true)
+        #expect(answer.record.images.first?.cached == true)
+        #expect(controller.transport.registryRequestCount == 0)
+    }
+
     // MARK: A registry that does not answer
 
     @Test("images at a 127.0.0.1 port where nothing listens: denied before the deadline")
     func unreachableRegistry() async throws {
-        let setup = try Setup()
+        let setup = try Setup(policy: Self.acceptAll)
         defer { setup.directory.remove() }
         let port = try RegistryServer.freePort()
         let pinned = "127.0.0.1:\(port)/team/app@sha256:" + String(repeating: "34", count: 32)
@@ -395,7 +443,7 @@ struct AdmissionControllerTests {
 
     @Test("a digest-pinned image allowed earlier is allowed from the cache, with nothing to pin")
     func cachedAllowed() async throws {
-        let setup = try Setup()
+        let setup = try Setup(policy: Self.acceptRegistryExample)
         defer { setup.directory.remove() }
         let cache = VerificationCache()
         let image = "registry.example/shop/app@\(Self.digest)"
@@ -420,7 +468,7 @@ struct AdmissionControllerTests {
 
     @Test("a denial from the cache denies with the policy's reasons")
     func cachedDenied() async throws {
-        let setup = try Setup()
+        let setup = try Setup(policy: Self.acceptRegistryExample)
         defer { setup.directory.remove() }
         let cache = VerificationCache()
         let image = "registry.example/shop/app@\(Self.digest)"
@@ -433,7 +481,7 @@ struct AdmissionControllerTests {
 
     @Test("a decision made under another policy generation is not reused")
     func otherGeneration() async throws {
-        let setup = try Setup()
+        let setup = try Setup(policy: Self.acceptAll)
         defer { setup.directory.remove() }
         let cache = VerificationCache()
         let port = try RegistryServer.freePort()
@@ -447,7 +495,7 @@ struct AdmissionControllerTests {
 
     @Test("/mutate pins allowed tags to their digests; /validate and validate-only never patch")
     func pinning() async throws {
-        let setup = try Setup()
+        let setup = try Setup(policy: Self.acceptRegistryExample)
         defer { setup.directory.remove() }
         let cache = VerificationCache()
         let tag = "registry.example/shop/web:1.4"
@@ -462,7 +510,8 @@ struct AdmissionControllerTests {
         let parsed = try #require(try JSONSerialization.jsonObject(with: Data(mutated.response.reviewJSON)) as? [String: Any])
         let response = try #require(parsed["response"] as? [String: Any])
         #expect(response["patchType"] as? String == "JSONPatch")
-        let patch = try #require(Data(base64Encoded: try #require(response["patch"] as? String)))
+        let encodedPatch = try #require(response["patch"] as? String)
+        let patch = try #require(Data(base64Encoded: encodedPatch))
         #expect(try JSONSerialization.jsonObject(with: patch) as? [[String: String]] == [["op": "replace", "path": "/spec/containers/0/image", "value": "\(tag)@\(Self.digest)"]])
 
         let validated = try await Self.review(setup.controller(cache: cache), text, endpoint: .validate)
@@ -479,7 +528,7 @@ struct AdmissionControllerTests {
 
     @Test("a Deployment CREATE pins every tagged image site, leaving digest-pinned ones alone")
     func deploymentPinning() async throws {
-        let setup = try Setup()
+        let setup = try Setup(policy: Self.acceptRegistryExample)
         defer { setup.directory.remove() }
         let cache = VerificationCache()
         for tag in ["registry.example/shop/web:1.4", "registry.example/shop/migrate:1.4", "registry.example/shop/models:v3"] {
@@ -500,7 +549,7 @@ struct AdmissionControllerTests {
 
     @Test("an UPDATE pins only the images that changed")
     func updatePinning() async throws {
-        let setup = try Setup()
+        let setup = try Setup(policy: Self.acceptRegistryExample)
         defer { setup.directory.remove() }
         let cache = VerificationCache()
         for tag in ["registry.example/shop/web:1.5", "registry.example/shop/migrate:1.4", "registry.example/shop/models:v3"] {
@@ -515,7 +564,7 @@ struct AdmissionControllerTests {
 
     @Test("a denial in enforce mode drops the patch of the images that were allowed")
     func denialDropsPatch() async throws {
-        let setup = try Setup()
+        let setup = try Setup(policy: Self.acceptRegistryExample)
         defer { setup.directory.remove() }
         let cache = VerificationCache()
         let tag = "registry.example/shop/web:1.4"

@@ -22,7 +22,7 @@ struct AdmissionReviewTests {
     }
 
     static func failure(bytes: [UInt8]) -> AdmissionError? {
-        do {
+        do throws(AdmissionError) {
             _ = try UntrustedAdmissionReview(bytes: bytes)
             return nil
         } catch {
@@ -161,6 +161,20 @@ struct AdmissionReviewTests {
         bytes += [UInt8](repeating: UInt8(ascii: " "), count: UntrustedAdmissionReview.maxBytes - bytes.count)
         #expect(bytes.count == UntrustedAdmissionReview.maxBytes)
         #expect(try UntrustedAdmissionReview(bytes: bytes).uid == F.podUID)
+    }
+
+    @Test("objectName: request.name, else metadata.name, else generateName with *, else nil")
+    func objectName() throws {
+        #expect(try Self.parse(F.podCreate()).objectName == "web-7d4b9c8f6d-x2k9q")
+        let object = #"{"metadata":{"name":"from-metadata","generateName":"gen-"}}"#
+        #expect(try Self.parse(F.minimal(request: F.requestMembers(object: object))).objectName == "from-metadata")
+        #expect(try Self.parse(F.minimal(request: F.requestMembers(object: object, extra: #""name":"""#))).objectName == "from-metadata")
+        #expect(try Self.parse(F.minimal(request: F.requestMembers(object: object, extra: #""name":"given""#))).objectName == "given")
+        let generated = #"{"metadata":{"name":"","generateName":"web-7d4b9c8f6d-"}}"#
+        #expect(try Self.parse(F.minimal(request: F.requestMembers(object: generated))).objectName == "web-7d4b9c8f6d-*")
+        #expect(try Self.parse(F.minimal(request: F.requestMembers(object: #"{"metadata":{}}"#))).objectName == nil)
+        #expect(try Self.parse(F.minimal(request: F.requestMembers(object: #"{"metadata":"x"}"#))).objectName == nil)
+        #expect(try Self.parse(F.minimal(request: F.requestMembers(operation: #""DELETE""#, object: nil))).objectName == nil)
     }
 
     // MARK: Rejections

@@ -297,7 +297,7 @@ struct AuditLogTests {
     @Test("a file that cannot be opened is a configuration error, for writing and for reading")
     func unopenable() throws {
         try withTemporaryDirectorySync { directory in
-            do {
+            do throws(AdmissionError) {
                 _ = try AuditLog(path: directory.file("no/such/folder/audit.jsonl"))
                 Issue.record("opened a file in a missing folder")
             } catch {
@@ -429,7 +429,7 @@ struct RecordedEvidenceTests {
     }
 
     static func failure(_ recorded: RecordedEvidence) -> AdmissionError? {
-        do {
+        do throws(AdmissionError) {
             _ = try recorded.evidence()
             return nil
         } catch {

@@ -11,6 +11,7 @@ import CustodyKeys
 import CustodyOCI
 import CustodyPolicy
 import CustodyTestSupport
+import CustodyVerify
 import Foundation
 import Testing
 
@@ -92,13 +93,13 @@ struct TrustPolicySourceTests {
     func initFailures() throws {
         try withTemporaryDirectorySync { directory in
             let bad = try directory.write(#"{"default":[{"type":"nonsense"}]}"#, to: "bad.json")
-            do {
+            do throws(AdmissionError) {
                 _ = try TrustPolicySource(path: bad)
                 Issue.record("an invalid policy loaded")
             } catch {
                 #expect(error.code == .configuration)
             }
-            do {
+            do throws(AdmissionError) {
                 _ = try TrustPolicySource(path: directory.file("missing.json"))
                 Issue.record("a missing policy loaded")
             } catch {

@@ -37,7 +37,7 @@ struct WorkloadImagesTests {
 
     static func failure(_ kind: WorkloadKind, spec: String) throws -> AdmissionError? {
         let parsed = try F.object(object(kind, spec: spec))
-        do {
+        do throws(AdmissionError) {
             _ = try WorkloadImages.sites(in: parsed, kind: kind)
             return nil
         } catch {

@@ -100,7 +100,8 @@ struct WebhookServerTests {
         let response = try await webhook.review("/validate?timeout=10s", Reviews.pod(images: [image]))
         #expect(response["allowed"] as? Bool == false, "\(response)")
         let message = (response["status"] as? [String: Any])?["message"] as? String ?? ""
-        #expect(message.contains(image), "\(message)")
+        #expect(message.contains("image \(image): denied"), "\(message)")
+        #expect(message.contains("signature"), "the reason names the signature that does not verify: \(message)")
         await webhook.stop()
     }
 

@@ -10,6 +10,7 @@ import CustodyStores
 import CustodyTestSupport
 import CustodyWebhookServer
 import Foundation
+import Logging
 import NIOCore
 import NIOHTTP1
 import NIOSSL
@@ -91,6 +92,14 @@ final class RunningWebhook: Sendable {
     let task: Task<Void, any Error>
     let certificates: TestCertificates
 
+    /// Stopping a server logs the cancellation of open connections at error level; tests keep
+    /// only critical messages.
+    static let quietLogger: Logger = {
+        var logger = Logger(label: "custody.webhook.test")
+        logger.logLevel = .critical
+        return logger
+    }()
+
     /// Starts a webhook deciding with the policy at `policyPath`.
     init(
         policyPath: String, work: TemporaryDirectory, settings: AdmissionSettings = AdmissionSettings(),
@@ -107,7 +116,7 @@ final class RunningWebhook: Sendable {
             configuration: .init(
                 host: "127.0.0.1", port: 0, certificatePath: certificates.serverCertificate, privateKeyPath: certificates.serverKey,
                 reloadInterval: reloadInterval),
-            controller: controller, audit: try auditPath.map { try AuditLog(path: $0) })
+            controller: controller, audit: try auditPath.map { try AuditLog(path: $0) }, logger: Self.quietLogger)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         task = Task { [server] in
             try await server.run(handlingSignals: false) { port in continuation.yield(port) }
