@@ -271,7 +271,8 @@ let package = Package(
             name: "CustodyWebhookServerTests",
             dependencies: [
                 "CustodyWebhookServer", "CustodyAdmission", "CustodyJSON", "CustodyOCI", "CustodyPolicy", "CustodyStores", "CustodyKeys",
-                "CustodySign", "CustodyRegistry", "CustodyTestSupport", "custody",
+                "CustodySign", "CustodyRegistry", "CustodyTestSupport", "custody", "CustodyLog", "CustodyLogServer", "CustodyLogClient",
+                "CustodyTransparency", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -4,6 +4,8 @@
 // with AsyncHTTPClient trusting only that CA.
 import AsyncHTTPClient
 import CustodyAdmission
+import CustodyKeys
+import CustodyLogClient
 import CustodyOCI
 import CustodyRegistry
 import CustodyStores
@@ -103,7 +105,8 @@ final class RunningWebhook: Sendable {
     /// Starts a webhook deciding with the policy at `policyPath`.
     init(
         policyPath: String, work: TemporaryDirectory, settings: AdmissionSettings = AdmissionSettings(),
-        cache: VerificationCache.Settings = .init(), auditPath: String? = nil, reloadInterval: Duration = .milliseconds(100)
+        cache: VerificationCache.Settings = .init(), auditPath: String? = nil, reloadInterval: Duration = .milliseconds(100),
+        transparencyLog: (url: String, key: PrivateKey)? = nil
     ) async throws {
         certificates = try await offPool { try TestCertificates(in: work) }
         var registryOptions = RegistryOptions()
@@ -112,11 +115,16 @@ final class RunningWebhook: Sendable {
         controller = AdmissionController(
             policy: try TrustPolicySource(path: policyPath), transport: ImageTransport(options: registryOptions), settings: settings,
             cache: VerificationCache(settings: cache))
+        let metrics = WebhookMetrics()
         server = try WebhookServer(
             configuration: .init(
                 host: "127.0.0.1", port: 0, certificatePath: certificates.serverCertificate, privateKeyPath: certificates.serverKey,
                 reloadInterval: reloadInterval),
-            controller: controller, audit: try auditPath.map { try AuditLog(path: $0) }, logger: Self.quietLogger)
+            controller: controller, audit: try auditPath.map { try AuditLog(path: $0) },
+            publisher: try transparencyLog.map {
+                AuditLogPublisher(client: try LogClient(baseURL: $0.url), privateKey: $0.key, metrics: metrics, logger: Self.quietLogger)
+            },
+            metrics: metrics, logger: Self.quietLogger)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         task = Task { [server] in
             try await server.run(handlingSignals: false) { port in continuation.yield(port) }
