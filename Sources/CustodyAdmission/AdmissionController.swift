@@ -60,6 +60,9 @@ public final class AdmissionController: Sendable {
         public var record: AdmissionRecord
     }
 
+    /// The most distinct images of one review verified at the same time.
+    public static let maxConcurrentImages = 16
+
     public let policy: TrustPolicySource
     public let transport: ImageTransport
     public let settings: AdmissionSettings
@@ -149,11 +152,14 @@ public final class AdmissionController: Sendable {
             pointers[site.image, default: []].append(site.pointer)
         }
         let decided = await withTaskGroup(of: (String, AdmissionRecord.Image).self) { group in
-            for image in order {
-                let where_ = pointers[image] ?? []
-                group.addTask { (image, await self.decide(image: image, pointers: where_, snapshot: snapshot, deadline: deadline)) }
-            }
             var all: [String: AdmissionRecord.Image] = [:]
+            for (position, image) in order.enumerated() {
+                // At most maxConcurrentImages at a time: a Pod naming hundreds of images must not
+                // open hundreds of registry connections at once.
+                if position >= Self.maxConcurrentImages, let (done, result) = await group.next() { all[done] = result }
+                let sites = pointers[image] ?? []
+                group.addTask { (image, await self.decide(image: image, pointers: sites, snapshot: snapshot, deadline: deadline)) }
+            }
             for await (image, result) in group { all[image] = result }
             return all
         }
