@@ -182,6 +182,7 @@ public final class AdmissionController: Sendable {
             // Decided without the registry: nothing the image holds could change the answer.
             let name = ImageName.docker(identity)
             let decision = await snapshot.evaluator.evaluate(image: name, source: UnreadSource(imageName: name), stores: [])
+            result.digest = identity.digest
             result.outcome = decision.outcome
             result.reasons = decision.reasons
             result.decision = decision

@@ -15,10 +15,11 @@ public enum AdmissionDeadline {
     /// The least time ever given to verification.
     public static let minimumBudget: Duration = .milliseconds(50)
 
-    /// How long verification may take under `timeout`: the timeout less ``margin(for:)``.
+    /// How long verification may take under `timeout`: the timeout less ``margin(for:)``, at least
+    /// ``minimumBudget`` but never more than the timeout.
     public static func budget(for timeout: Duration) -> Duration {
         let bounded = min(timeout, maxTimeout)
-        return max(bounded - margin(for: bounded), minimumBudget)
+        return max(bounded - margin(for: bounded), min(minimumBudget, bounded))
     }
 
     /// The time kept for the answer: a tenth of the timeout, at least ``minimumMargin``.

@@ -72,6 +72,10 @@ public final class AuditLog: Sendable {
                 return
             }
             if line.isEmpty { return }
+            guard line.count <= maxRecordBytes else {
+                try body(.failure(AuditLineError(line: lineNumber, reason: "the line is over \(maxRecordBytes) bytes")))
+                return
+            }
             do {
                 try body(.success(try AdmissionRecord(line: line)))
             } catch let error as AdmissionError {

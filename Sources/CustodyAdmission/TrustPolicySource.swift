@@ -48,12 +48,12 @@ public final class TrustPolicySource: Sendable {
         let identity = FileIdentity(path: path)
         let (evaluator, digest) = try Self.load(path)
         let files = evaluator.policy.trustFilePaths
+        // Identities first, then contents: a change in between is seen by the next refresh.
+        let identities = Dictionary(uniqueKeysWithValues: files.map { ($0, FileIdentity(path: $0)) })
         let trustDigest = Self.trustDigest(files)
         let snapshot = Snapshot(
             evaluator: evaluator, policy: .init(path: path, sha256: digest, generation: 1), trust: .init(path: nil, sha256: trustDigest, generation: 1))
-        state = Mutex(State(
-            snapshot: snapshot, policyIdentity: identity,
-            trustIdentities: Dictionary(uniqueKeysWithValues: files.map { ($0, FileIdentity(path: $0)) }), lastError: nil))
+        state = Mutex(State(snapshot: snapshot, policyIdentity: identity, trustIdentities: identities, lastError: nil))
     }
 
     /// The policy in force now.
@@ -79,6 +79,7 @@ public final class TrustPolicySource: Sendable {
         var evaluator = snapshot.evaluator
         var policy = snapshot.policy
         var changed = false
+        var loadError: String?
         if newPolicyIdentity != policyIdentity || newPolicyIdentity == nil {
             do {
                 let (loaded, digest) = try Self.load(path)
@@ -88,8 +89,8 @@ public final class TrustPolicySource: Sendable {
                     changed = true
                 }
             } catch {
-                state.withLock { $0.lastError = "keeping the policy loaded before: \(error.reason)" }
-                return false
+                // The policy in force stays, and so does watching its key files.
+                loadError = "keeping the policy loaded before: \(error.reason)"
             }
         }
         let files = evaluator.policy.trustFilePaths
@@ -105,9 +106,10 @@ public final class TrustPolicySource: Sendable {
         let missing = files.filter { identities[$0] == nil || identities[$0]! == nil }
         state.withLock { state in
             state.snapshot = Snapshot(evaluator: evaluator, policy: policy, trust: trust)
-            state.policyIdentity = newPolicyIdentity
+            // A policy file that does not load is looked at again on every refresh.
+            state.policyIdentity = loadError == nil ? newPolicyIdentity : nil
             state.trustIdentities = identities
-            state.lastError = missing.isEmpty ? nil : "key files cannot be read: \(missing.joined(separator: ", "))"
+            state.lastError = loadError ?? (missing.isEmpty ? nil : "key files cannot be read: \(missing.joined(separator: ", "))")
         }
         return changed
     }

@@ -68,6 +68,8 @@ public actor VerificationCache {
     private var inFlight: [Key: Task<Verification, Never>] = [:]
     private var tags: [String: (digest: Digest, expires: ContinuousClock.Instant)] = [:]
     private var resolving: [String: Task<Result<Digest, any Error>, Never>] = [:]
+    /// Goes up with ``removeAll()``; work started before it stores nothing.
+    private var epoch = 0
 
     /// Counts, for metrics and tests.
     public private(set) var hits = 0
@@ -111,9 +113,10 @@ public actor VerificationCache {
             return .pending(running)
         }
         misses += 1
+        let epoch = self.epoch
         let task = Task { [weak self] in
             let result = await verify()
-            await self?.store(result, for: key)
+            await self?.store(result, for: key, epoch: epoch)
             return result
         }
         inFlight[key] = task
@@ -125,10 +128,11 @@ public actor VerificationCache {
     public func digest(forTag reference: String, resolve: @escaping @Sendable () async throws -> Digest) -> Either<Digest, Task<Result<Digest, any Error>, Never>> {
         if let known = tags[reference], known.expires > clock.now { return .known(known.digest) }
         if let running = resolving[reference] { return .pending(running) }
+        let epoch = self.epoch
         let task = Task { [weak self] in
             let result: Result<Digest, any Error>
             do { result = .success(try await resolve()) } catch { result = .failure(error) }
-            await self?.storeTag(result, for: reference)
+            await self?.storeTag(result, for: reference, epoch: epoch)
             return result
         }
         resolving[reference] = task
@@ -141,13 +145,18 @@ public actor VerificationCache {
         case pending(Pending)
     }
 
-    /// Forgets everything (decisions and tags).
+    /// Forgets everything: decisions, tags, and what verifications and resolutions now running
+    /// would store (their callers still get their results).
     public func removeAll() {
         decisions = [:]
         tags = [:]
+        inFlight = [:]
+        resolving = [:]
+        epoch += 1
     }
 
-    private func storeTag(_ result: Result<Digest, any Error>, for reference: String) {
+    private func storeTag(_ result: Result<Digest, any Error>, for reference: String, epoch: Int) {
+        guard epoch == self.epoch else { return }
         resolving[reference] = nil
         if case .success(let digest) = result {
             if tags.count >= settings.maxEntries { tags = tags.filter { $0.value.expires > clock.now } }
@@ -156,7 +165,8 @@ public actor VerificationCache {
         }
     }
 
-    private func store(_ verification: Verification, for key: Key) {
+    private func store(_ verification: Verification, for key: Key, epoch: Int) {
+        guard epoch == self.epoch else { return }
         inFlight[key] = nil
         let now = clock.now
         let lifetime = verification.decision.outcome == .allowed ? settings.positiveLifetime : settings.negativeLifetime

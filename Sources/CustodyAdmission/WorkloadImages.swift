@@ -70,8 +70,8 @@ public enum WorkloadImages {
     public static let maxSites = 1024
 
     /// The images of `object`, a `kind` workload: every `containers`, `initContainers` and
-    /// `ephemeralContainers` entry's `image`, and every image volume's `image.reference`, in
-    /// document order.
+    /// `ephemeralContainers` entry's `image`, and every image volume's `image.reference`: list by
+    /// list in that order, and in each list in array order.
     /// - Throws: ``AdmissionError/Code/malformedObject`` when the pod spec is missing or a
     ///   container has no string `image` (Kubernetes requires one; a webhook that skipped it
     ///   would let an unchecked entry through).

@@ -183,97 +183,100 @@ struct AdmissionReviewTests {
         let why: String
         let text: String
         let code: AdmissionError.Code
+        /// Text the reason must contain: the rule that refused it, not another.
+        let mentions: String
         var testDescription: String { why }
     }
 
     static let rejected: [Rejected] = [
-        .init(why: "not JSON", text: "this is not JSON", code: .malformedReview),
-        .init(why: "empty body", text: "", code: .malformedReview),
-        .init(why: "trailing bytes after the object", text: F.podCreate() + "{}", code: .malformedReview),
-        .init(why: "a second document after the object", text: F.podCreate() + "\n" + F.podCreate(), code: .malformedReview),
-        .init(why: "a JSON array, not an object", text: "[" + F.podCreate() + "]", code: .malformedReview),
+        .init(why: "not JSON", text: "this is not JSON", code: .malformedReview, mentions: "not valid JSON"),
+        .init(why: "empty body", text: "", code: .malformedReview, mentions: "not valid JSON"),
+        .init(why: "trailing bytes after the object", text: F.podCreate() + "{}", code: .malformedReview, mentions: "not valid JSON"),
+        .init(why: "a second document after the object", text: F.podCreate() + "\n" + F.podCreate(), code: .malformedReview, mentions: "not valid JSON"),
+        .init(why: "a JSON array, not an object", text: "[" + F.podCreate() + "]", code: .malformedReview, mentions: "not a JSON object"),
         .init(
             why: "duplicate key at the top level",
             text: #"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","kind":"AdmissionReview","request":{\#(F.requestMembers())}}"#,
-            code: .malformedReview),
+            code: .malformedReview, mentions: "duplicate"),
         .init(
             why: "duplicate uid in the request",
-            text: F.minimal(request: F.requestMembers(extra: #""uid":"another""#)), code: .malformedReview),
+            text: F.minimal(request: F.requestMembers(extra: #""uid":"another""#)), code: .malformedReview, mentions: "duplicate"),
         .init(
             why: "duplicate key deep inside the object",
             text: F.podCreate().replacingOccurrences(of: #""labels": {"app": "web", "#, with: #""labels": {"app": "web", "app": "evil", "#),
-            code: .malformedReview),
+            code: .malformedReview, mentions: "duplicate"),
         .init(
             why: "duplicate image in a container of the object",
             text: F.podCreate().replacingOccurrences(
                 of: #""image": "registry.example/shop/web:1.4","#, with: #""image": "registry.example/shop/web:1.4", "image": "evil.example/x:1","#),
-            code: .malformedReview),
-        .init(why: "apiVersion admission.k8s.io/v1beta1", text: F.minimal(request: F.requestMembers(), apiVersion: "admission.k8s.io/v1beta1"), code: .malformedReview),
+            code: .malformedReview, mentions: "duplicate"),
+        .init(why: "apiVersion admission.k8s.io/v1beta1", text: F.minimal(request: F.requestMembers(), apiVersion: "admission.k8s.io/v1beta1"), code: .malformedReview, mentions: "\"admission.k8s.io/v1beta1\""),
         .init(
-            why: "apiVersion missing", text: #"{"kind":"AdmissionReview","request":{\#(F.requestMembers())}}"#, code: .malformedReview),
+            why: "apiVersion missing", text: #"{"kind":"AdmissionReview","request":{\#(F.requestMembers())}}"#, code: .malformedReview, mentions: "apiVersion is missing"),
         .init(
             why: "apiVersion not a string", text: #"{"apiVersion":1,"kind":"AdmissionReview","request":{\#(F.requestMembers())}}"#,
-            code: .malformedReview),
-        .init(why: "kind AdmissionRequest", text: F.minimal(request: F.requestMembers(), kind: "AdmissionRequest"), code: .malformedReview),
-        .init(why: "kind in lower case", text: F.minimal(request: F.requestMembers(), kind: "admissionreview"), code: .malformedReview),
-        .init(why: "request missing", text: #"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"}"#, code: .malformedReview),
-        .init(why: "request null", text: #"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":null}"#, code: .malformedReview),
-        .init(why: "request an array", text: #"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":[]}"#, code: .malformedReview),
+            code: .malformedReview, mentions: "apiVersion is a number"),
+        .init(why: "kind AdmissionRequest", text: F.minimal(request: F.requestMembers(), kind: "AdmissionRequest"), code: .malformedReview, mentions: "kind is \"AdmissionRequest\""),
+        .init(why: "kind in lower case", text: F.minimal(request: F.requestMembers(), kind: "admissionreview"), code: .malformedReview, mentions: "kind is \"admissionreview\""),
+        .init(why: "request missing", text: #"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"}"#, code: .malformedReview, mentions: "request is missing or not an object"),
+        .init(why: "request null", text: #"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":null}"#, code: .malformedReview, mentions: "request is missing or not an object"),
+        .init(why: "request an array", text: #"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":[]}"#, code: .malformedReview, mentions: "request is missing or not an object"),
         .init(
             why: "uid missing",
-            text: F.minimal(request: #""kind":{"group":"","version":"v1","kind":"Pod"},"operation":"DELETE""#), code: .malformedReview),
-        .init(why: "uid empty", text: F.minimal(request: F.requestMembers(uid: #""""#)), code: .malformedReview),
+            text: F.minimal(request: #""kind":{"group":"","version":"v1","kind":"Pod"},"operation":"DELETE""#), code: .malformedReview, mentions: "request.uid is missing"),
+        .init(why: "uid empty", text: F.minimal(request: F.requestMembers(uid: #""""#)), code: .malformedReview, mentions: "request.uid must be a non-empty string"),
         .init(
             why: "uid over 256 bytes",
             text: F.minimal(request: F.requestMembers(uid: "\"" + String(repeating: "u", count: UntrustedAdmissionReview.maxUIDBytes + 1) + "\"")),
-            code: .malformedReview),
+            code: .malformedReview, mentions: "request.uid must be a non-empty string"),
         .init(
             why: "uid over 256 bytes in UTF-8 (129 two-byte characters)",
-            text: F.minimal(request: F.requestMembers(uid: "\"" + String(repeating: "é", count: 129) + "\"")), code: .malformedReview),
-        .init(why: "uid a number", text: F.minimal(request: F.requestMembers(uid: "42")), code: .malformedReview),
-        .init(why: "uid an object", text: F.minimal(request: F.requestMembers(uid: #"{"id":"x"}"#)), code: .malformedReview),
+            text: F.minimal(request: F.requestMembers(uid: "\"" + String(repeating: "é", count: 129) + "\"")), code: .malformedReview, mentions: "request.uid must be a non-empty string"),
+        .init(why: "uid a number", text: F.minimal(request: F.requestMembers(uid: "42")), code: .malformedReview, mentions: "request.uid is a number"),
+        .init(why: "uid an object", text: F.minimal(request: F.requestMembers(uid: #"{"id":"x"}"#)), code: .malformedReview, mentions: "request.uid is a object"),
         .init(
             why: "request.kind missing",
-            text: F.minimal(request: #""uid":"u","operation":"DELETE""#), code: .malformedReview),
+            text: F.minimal(request: #""uid":"u","operation":"DELETE""#), code: .malformedReview, mentions: "request.kind is missing"),
         .init(
             why: "request.kind.kind missing",
-            text: F.minimal(request: #""uid":"u","kind":{"group":"","version":"v1"},"operation":"DELETE""#), code: .malformedReview),
+            text: F.minimal(request: #""uid":"u","kind":{"group":"","version":"v1"},"operation":"DELETE""#), code: .malformedReview, mentions: "request.kind.kind is missing"),
         .init(
             why: "request.kind.group a number",
-            text: F.minimal(request: #""uid":"u","kind":{"group":0,"version":"v1","kind":"Pod"},"operation":"DELETE""#), code: .malformedReview),
-        .init(why: "operation PATCH", text: F.minimal(request: F.requestMembers(operation: #""PATCH""#)), code: .malformedReview),
-        .init(why: "operation in lower case", text: F.minimal(request: F.requestMembers(operation: #""create""#)), code: .malformedReview),
-        .init(why: "operation missing", text: F.minimal(request: #""uid":"u","kind":{"kind":"Pod"}"#), code: .malformedReview),
-        .init(why: "operation a boolean", text: F.minimal(request: F.requestMembers(operation: "true")), code: .malformedReview),
-        .init(why: "CREATE without object", text: F.minimal(request: F.requestMembers(object: nil)), code: .malformedReview),
-        .init(why: "CREATE with a null object", text: F.minimal(request: F.requestMembers(object: "null")), code: .malformedReview),
+            text: F.minimal(request: #""uid":"u","kind":{"group":0,"version":"v1","kind":"Pod"},"operation":"DELETE""#), code: .malformedReview, mentions: "request.kind.group is a number"),
+        .init(why: "operation PATCH", text: F.minimal(request: F.requestMembers(operation: #""PATCH""#)), code: .malformedReview, mentions: "\"PATCH\""),
+        .init(why: "operation in lower case", text: F.minimal(request: F.requestMembers(operation: #""create""#)), code: .malformedReview, mentions: "\"create\""),
+        .init(why: "operation missing", text: F.minimal(request: #""uid":"u","kind":{"kind":"Pod"}"#), code: .malformedReview, mentions: "request.operation is missing"),
+        .init(why: "operation a boolean", text: F.minimal(request: F.requestMembers(operation: "true")), code: .malformedReview, mentions: "request.operation is a boolean"),
+        .init(why: "CREATE without object", text: F.minimal(request: F.requestMembers(object: nil)), code: .malformedReview, mentions: "request.object is missing for a CREATE"),
+        .init(why: "CREATE with a null object", text: F.minimal(request: F.requestMembers(object: "null")), code: .malformedReview, mentions: "request.object is missing for a CREATE"),
         .init(
             why: "UPDATE without object",
             text: F.minimal(request: F.requestMembers(operation: #""UPDATE""#, object: nil, extra: #""oldObject":{"kind":"Pod"}"#)),
-            code: .malformedReview),
-        .init(why: "object an array", text: F.minimal(request: F.requestMembers(object: "[]")), code: .malformedReview),
-        .init(why: "object a string", text: F.minimal(request: F.requestMembers(object: #""{}""#)), code: .malformedReview),
+            code: .malformedReview, mentions: "request.object is missing for a UPDATE"),
+        .init(why: "object an array", text: F.minimal(request: F.requestMembers(object: "[]")), code: .malformedReview, mentions: "request.object is not an object"),
+        .init(why: "object a string", text: F.minimal(request: F.requestMembers(object: #""{}""#)), code: .malformedReview, mentions: "request.object is not an object"),
         .init(
             why: "oldObject a number",
-            text: F.minimal(request: F.requestMembers(extra: #""oldObject":1"#)), code: .malformedReview),
-        .init(why: "dryRun a string", text: F.minimal(request: F.requestMembers(extra: #""dryRun":"true""#)), code: .malformedReview),
-        .init(why: "userInfo a string", text: F.minimal(request: #""uid":"u","kind":{"kind":"Pod"},"operation":"DELETE","userInfo":"admin""#), code: .malformedReview),
+            text: F.minimal(request: F.requestMembers(extra: #""oldObject":1"#)), code: .malformedReview, mentions: "request.oldObject is not an object"),
+        .init(why: "dryRun a string", text: F.minimal(request: F.requestMembers(extra: #""dryRun":"true""#)), code: .malformedReview, mentions: "request.dryRun is not a boolean"),
+        .init(why: "userInfo a string", text: F.minimal(request: #""uid":"u","kind":{"kind":"Pod"},"operation":"DELETE","userInfo":"admin""#), code: .malformedReview, mentions: "request.userInfo is not an object"),
         .init(
             why: "userInfo.groups holding a number",
-            text: F.minimal(request: #""uid":"u","kind":{"kind":"Pod"},"operation":"DELETE","userInfo":{"groups":["a",1]}"#), code: .malformedReview),
+            text: F.minimal(request: #""uid":"u","kind":{"kind":"Pod"},"operation":"DELETE","userInfo":{"groups":["a",1]}"#), code: .malformedReview, mentions: "holds a non-string"),
         .init(
             why: "userInfo.groups a string",
-            text: F.minimal(request: #""uid":"u","kind":{"kind":"Pod"},"operation":"DELETE","userInfo":{"groups":"system:masters"}"#), code: .malformedReview),
+            text: F.minimal(request: #""uid":"u","kind":{"kind":"Pod"},"operation":"DELETE","userInfo":{"groups":"system:masters"}"#), code: .malformedReview, mentions: "request.userInfo.groups is not an array"),
         .init(
             why: "userInfo.username a number",
-            text: F.minimal(request: #""uid":"u","kind":{"kind":"Pod"},"operation":"DELETE","userInfo":{"username":7}"#), code: .malformedReview),
-        .init(why: "name an array", text: F.minimal(request: F.requestMembers(extra: #""name":["x"]"#)), code: .malformedReview),
+            text: F.minimal(request: #""uid":"u","kind":{"kind":"Pod"},"operation":"DELETE","userInfo":{"username":7}"#), code: .malformedReview, mentions: "request.userInfo.username is a number"),
+        .init(why: "name an array", text: F.minimal(request: F.requestMembers(extra: #""name":["x"]"#)), code: .malformedReview, mentions: "request.name is a array"),
     ]
 
     @Test("rejected with the right code", arguments: rejected)
     func rejects(_ case_: Rejected) throws {
         let error = try #require(Self.failure(case_.text), "\(case_.why) was accepted")
         #expect(error.code == case_.code, "\(case_.why): \(error)")
+        #expect(error.reason.contains(case_.mentions), "\(case_.why): \(error.reason)")
     }
 
     @Test("each rejected neighbour of a valid review parses: the valid pieces are valid")
