@@ -6,25 +6,23 @@
 --
 -- The review is Benchmarks/webhook/pod-review.json (WEBHOOK_REVIEW overrides the path): a Pod
 -- created by a ReplicaSet, with 3 containers that all name WEBHOOK_IMAGE (its "@IMAGE@"), about
--- 4 KiB, the shape of kubernetes/kubernetes staging/src/k8s.io/api/admission/v1/types.go. Every
--- request gets its own request.uid ("@UID@"): a UUID made of the wrk thread number and a
--- per-thread counter.
+-- 4 KiB, the shape of kubernetes/kubernetes staging/src/k8s.io/api/admission/v1/types.go.
+-- (Benchmarks/webhook/pod8-review.json has 8 containers naming 8 images
+-- @REGISTRY@/bench/app0:v1 … app7:v1; WEBHOOK_REGISTRY fills in "@REGISTRY@".) Every request
+-- gets its own request.uid ("@UID@"): a UUID made of the wrk thread number and a per-thread
+-- counter.
 --
 -- Errors counted, besides wrk's socket errors: answers that are not HTTP 200, answers whose body
 -- lacks "allowed":true (a denial), and answers that do not echo a uid of this thread's requests.
--- `done` prints them and one machine-readable line for the benchmark script:
+-- `done` prints them, each thread's first wrong answer, and one machine-readable line for the
+-- benchmark script:
 --     ADMISSION requests=N duration_us=N rps=F p50_us=N p90_us=N p99_us=N max_us=N non200=N denied=N uid_mismatch=N socket_errors=N errors=N
 
 local review_path = os.getenv("WEBHOOK_REVIEW") or "Benchmarks/webhook/pod-review.json"
-local image = os.getenv("WEBHOOK_IMAGE")
-if image == nil or image == "" then
-  error("set WEBHOOK_IMAGE to the image reference the Pod's containers name")
-end
-
 local file = assert(io.open(review_path, "rb"), "cannot open " .. review_path)
 local template = file:read("*a")
 file:close()
--- Plain (not pattern) substitution of every @IMAGE@, then split around the one @UID@.
+-- Plain (not pattern) substitution of the placeholders, then a split around the one @UID@.
 local function replace_all(text, placeholder, value)
   local out, start = {}, 1
   while true do
@@ -37,7 +35,13 @@ local function replace_all(text, placeholder, value)
   out[#out + 1] = text:sub(start)
   return table.concat(out)
 end
-template = replace_all(template, "@IMAGE@", image)
+for placeholder, variable in pairs({ ["@IMAGE@"] = "WEBHOOK_IMAGE", ["@REGISTRY@"] = "WEBHOOK_REGISTRY" }) do
+  if template:find(placeholder, 1, true) then
+    local value = os.getenv(variable)
+    if value == nil or value == "" then error(review_path .. " has " .. placeholder .. ": set " .. variable) end
+    template = replace_all(template, placeholder, value)
+  end
+end
 local uid_at, uid_end = template:find("@UID@", 1, true)
 assert(uid_at, review_path .. " has no @UID@")
 local before_uid, after_uid = template:sub(1, uid_at - 1), template:sub(uid_end + 1)
@@ -56,6 +60,7 @@ function init(args)
   non200 = 0
   denied = 0
   uid_mismatch = 0
+  first_error = ""
   uid_prefix = string.format("%08x-", thread_number)
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
@@ -69,12 +74,19 @@ function request()
 end
 
 function response(status, headers, body)
+  local wrong = false
   if status ~= 200 then
     non200 = non200 + 1
+    wrong = true
   elseif not body:find('"allowed":true', 1, true) then
     denied = denied + 1
+    wrong = true
   elseif not body:find('"uid":"' .. uid_prefix, 1, true) then
     uid_mismatch = uid_mismatch + 1
+    wrong = true
+  end
+  if wrong and first_error == "" then
+    first_error = "HTTP " .. status .. ": " .. body:sub(1, 2000)
   end
 end
 
@@ -84,6 +96,10 @@ function done(summary, latency, requests)
     non200 = non200 + thread:get("non200")
     denied = denied + thread:get("denied")
     mismatch = mismatch + thread:get("uid_mismatch")
+  end
+  for i, thread in ipairs(threads) do
+    local sample = thread:get("first_error")
+    if sample ~= "" then io.write(string.format("thread %d, first wrong answer: %s\n", i, sample)) end
   end
   local e = summary.errors
   local socket = e.connect + e.read + e.write + e.timeout

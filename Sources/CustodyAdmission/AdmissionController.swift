@@ -178,10 +178,8 @@ public final class AdmissionController: Sendable {
             return result
         }
         result.reference = identity.description
-        if Self.scopeRejects(identity, snapshot: snapshot) {
+        if let decision = await RejectedScope.decision(for: identity, evaluator: snapshot.evaluator) {
             // Decided without the registry: nothing the image holds could change the answer.
-            let name = ImageName.docker(identity)
-            let decision = await snapshot.evaluator.evaluate(image: name, source: UnreadSource(imageName: name), stores: [])
             result.digest = identity.digest
             result.outcome = decision.outcome
             result.reasons = decision.reasons
@@ -271,12 +269,6 @@ public final class AdmissionController: Sendable {
             evidence: nil)
     }
 
-    /// Whether the policy scope of `identity` has a `reject` requirement.
-    static func scopeRejects(_ identity: ImageReference, snapshot: TrustPolicySource.Snapshot) -> Bool {
-        guard let policyIdentity = try? PolicyImageIdentity(.docker(identity)) else { return false }
-        return snapshot.evaluator.policy.requirements(for: policyIdentity).1.contains { $0.kind == .reject }
-    }
-
     /// The reference a Kubernetes image string stands for, as the container runtime reads it
     /// (normalised; `:latest` when it names neither tag nor digest; a digest wins over a tag).
     static func identity(of image: String) throws -> ImageReference {
@@ -322,13 +314,14 @@ public final class AdmissionController: Sendable {
         return await withCheckedContinuation { continuation in
             slot.withLock { $0 = continuation }
             let timer = Task {
-                try? await Task.sleep(until: deadline, clock: .continuous)
+                // Cancelled when the value came first: then it must not answer "too late".
+                do { try await Task.sleep(until: deadline, clock: .continuous) } catch { return }
                 finish(nil)
             }
             Task {
                 let value = await task.value
-                timer.cancel()
                 finish(value)
+                timer.cancel()
             }
         }
     }

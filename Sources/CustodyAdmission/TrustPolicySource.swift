@@ -28,7 +28,7 @@ public final class TrustPolicySource: Sendable {
         public let trust: AdmissionRecord.Generation
     }
 
-    /// The policy file.
+    /// The policy file, as an absolute path.
     public let path: String
 
     private struct State {
@@ -43,7 +43,9 @@ public final class TrustPolicySource: Sendable {
 
     /// Loads the policy at `path` and hashes the key files it names.
     /// - Throws: ``AdmissionError/Code/configuration`` when the policy cannot be read or parsed.
-    public init(path: String) throws(AdmissionError) {
+    public init(path given: String) throws(AdmissionError) {
+        // Absolute, so that audit records name the file wherever they are replayed from.
+        let path = given.hasPrefix("/") ? given : FileManager.default.currentDirectoryPath + "/" + given
         self.path = path
         let identity = FileIdentity(path: path)
         let (evaluator, digest) = try Self.load(path)

@@ -64,15 +64,25 @@ struct AuditReplayCommand: AsyncParsableCommand {
         var images: [ImageReplay] = []
         for image in record.images {
             let recorded = image.outcome.rawValue
-            guard let evidence = image.evidence, let reference = image.reference else {
+            guard let reference = image.reference else {
                 images.append(.init(image: image.image, digest: image.digest, recorded: recorded, now: nil, same: nil,
-                                    reasons: ["the record holds no evidence for this image: it cannot be replayed"]))
+                                    reasons: ["the image was not a valid reference: nothing was decided from it"]))
                 continue
             }
             let decision: PolicyDecision
             do {
-                let name = ImageName.docker(try ImageReference.parseDockerReference(reference))
-                decision = evaluator.evaluate(image: name, evidence: try evidence.evidence(), now: when)
+                let identity = try ImageReference.parseDockerReference(reference)
+                if let evidence = image.evidence {
+                    decision = evaluator.evaluate(image: .docker(identity), evidence: try evidence.evidence(), now: when)
+                } else if let rejected = await RejectedScope.decision(for: identity, evaluator: evaluator) {
+                    // Today's policy rejects the scope: no evidence is needed to decide.
+                    decision = rejected
+                } else {
+                    let why = image.decision == nil ? "no decision was made (\(image.reasons.first ?? "no reason recorded"))" : "the record holds no evidence for it"
+                    images.append(.init(image: image.image, digest: image.digest, recorded: recorded, now: nil, same: nil,
+                                        reasons: ["cannot be replayed: \(why), and today's policy needs the image to decide"]))
+                    continue
+                }
             } catch {
                 images.append(.init(image: image.image, digest: image.digest, recorded: recorded, now: nil, same: nil, reasons: ["\(error)"]))
                 continue

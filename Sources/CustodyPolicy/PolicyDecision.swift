@@ -241,7 +241,11 @@ public struct PolicyDecision: Sendable, Hashable, Codable {
 public enum DecisionTime {
     /// `date` as `2026-03-01T12:00:00.000Z`.
     public static func format(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: TimeZone(identifier: "UTC")!))
+        // Rounded to the millisecond first: a time parsed back from this text is a binary
+        // fraction just below the written value, and formatting truncates, so without rounding
+        // "….905Z" would come back as "….904Z".
+        let rounded = Date(timeIntervalSinceReferenceDate: (date.timeIntervalSinceReferenceDate * 1000).rounded() / 1000)
+        return rounded.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: TimeZone(identifier: "UTC")!))
     }
 
     /// An RFC 3339 time, with or without fractional seconds.

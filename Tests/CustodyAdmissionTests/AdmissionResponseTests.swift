@@ -196,10 +196,16 @@ struct AdmissionControllerTests {
             policy = try TrustPolicySource(path: try directory.write(text, to: "policy.json"))
         }
 
-        func controller(_ settings: AdmissionSettings = AdmissionSettings(), cache: VerificationCache = VerificationCache()) -> AdmissionController {
+        func controller(_ settings: AdmissionSettings = AdmissionSettings(), cache: VerificationCache = AdmissionControllerTests.longLivedCache()) -> AdmissionController {
             AdmissionController(
                 policy: policy, transport: ImageTransport(options: RegistryOptions(tlsVerify: false, maxRetries: 0)), settings: settings, cache: cache)
         }
+    }
+
+    /// A cache whose entries outlive the test however slowly it runs: these tests are about what
+    /// the controller does with cached decisions, not about lifetimes.
+    static func longLivedCache() -> VerificationCache {
+        VerificationCache(settings: .init(positiveLifetime: .seconds(86_400), negativeLifetime: .seconds(86_400), tagLifetime: .seconds(86_400)))
     }
 
     static func review(
@@ -385,7 +391,7 @@ struct AdmissionControllerTests {
     func rejectedScope() async throws {
         let setup = try Setup()
         defer { setup.directory.remove() }
-        let cache = VerificationCache()
+        let cache = Self.longLivedCache()
         let port = try RegistryServer.freePort()
         let pinned = "127.0.0.1:\(port)/team/app@\(Self.digest)"
         try await Self.remember(cache, tag: nil, reference: pinned, digest: Self.digest)
@@ -408,7 +414,7 @@ struct AdmissionControllerTests {
     func acceptedScopeUsesCache() async throws {
         let setup = try Setup(policy: Self.acceptAll)
         defer { setup.directory.remove() }
-        let cache = VerificationCache()
+        let cache = Self.longLivedCache()
         let port = try RegistryServer.freePort()
         let pinned = "127.0.0.1:\(port)/team/app@\(Self.digest)"
         try await Self.remember(cache, tag: nil, reference: pinned, digest: Self.digest)
@@ -445,7 +451,7 @@ struct AdmissionControllerTests {
     func cachedAllowed() async throws {
         let setup = try Setup(policy: Self.acceptRegistryExample)
         defer { setup.directory.remove() }
-        let cache = VerificationCache()
+        let cache = Self.longLivedCache()
         let image = "registry.example/shop/app@\(Self.digest)"
         try await Self.remember(cache, tag: nil, reference: image, digest: Self.digest, evidence: try AuditFixtures.singleEvidence())
         let answer = try await Self.review(setup.controller(cache: cache), F.podCreate(spec: Self.spec(images: [image, image])), endpoint: .mutate)
@@ -470,7 +476,7 @@ struct AdmissionControllerTests {
     func cachedDenied() async throws {
         let setup = try Setup(policy: Self.acceptRegistryExample)
         defer { setup.directory.remove() }
-        let cache = VerificationCache()
+        let cache = Self.longLivedCache()
         let image = "registry.example/shop/app@\(Self.digest)"
         try await Self.remember(cache, tag: nil, reference: image, digest: Self.digest, outcome: .denied)
         let answer = try await Self.review(setup.controller(cache: cache), F.podCreate(spec: Self.spec(images: [image])))
@@ -483,7 +489,7 @@ struct AdmissionControllerTests {
     func otherGeneration() async throws {
         let setup = try Setup(policy: Self.acceptAll)
         defer { setup.directory.remove() }
-        let cache = VerificationCache()
+        let cache = Self.longLivedCache()
         let port = try RegistryServer.freePort()
         let image = "127.0.0.1:\(port)/team/app@\(Self.digest)"
         let key = VerificationCache.Key(reference: image, digest: Self.digest, policyGeneration: 2, trustGeneration: 1)
@@ -497,7 +503,7 @@ struct AdmissionControllerTests {
     func pinning() async throws {
         let setup = try Setup(policy: Self.acceptRegistryExample)
         defer { setup.directory.remove() }
-        let cache = VerificationCache()
+        let cache = Self.longLivedCache()
         let tag = "registry.example/shop/web:1.4"
         try await Self.remember(cache, tag: tag, reference: tag, digest: Self.digest)
         let text = F.podCreate(spec: Self.spec(images: [tag]))
@@ -530,7 +536,7 @@ struct AdmissionControllerTests {
     func deploymentPinning() async throws {
         let setup = try Setup(policy: Self.acceptRegistryExample)
         defer { setup.directory.remove() }
-        let cache = VerificationCache()
+        let cache = Self.longLivedCache()
         for tag in ["registry.example/shop/web:1.4", "registry.example/shop/migrate:1.4", "registry.example/shop/models:v3"] {
             try await Self.remember(cache, tag: tag, reference: tag, digest: Self.digest)
         }
@@ -551,7 +557,7 @@ struct AdmissionControllerTests {
     func updatePinning() async throws {
         let setup = try Setup(policy: Self.acceptRegistryExample)
         defer { setup.directory.remove() }
-        let cache = VerificationCache()
+        let cache = Self.longLivedCache()
         for tag in ["registry.example/shop/web:1.5", "registry.example/shop/migrate:1.4", "registry.example/shop/models:v3"] {
             try await Self.remember(cache, tag: tag, reference: tag, digest: Self.digest)
         }
@@ -566,7 +572,7 @@ struct AdmissionControllerTests {
     func denialDropsPatch() async throws {
         let setup = try Setup(policy: Self.acceptRegistryExample)
         defer { setup.directory.remove() }
-        let cache = VerificationCache()
+        let cache = Self.longLivedCache()
         let tag = "registry.example/shop/web:1.4"
         try await Self.remember(cache, tag: tag, reference: tag, digest: Self.digest)
         let answer = try await Self.review(setup.controller(cache: cache), F.podCreate(spec: Self.spec(images: [tag, "UPPER/Case:tag"])), endpoint: .mutate)

@@ -100,7 +100,13 @@ struct WebhookCommandTests {
 
         let denied = try CustodyExecutable.run(["audit", "query", bed.auditFile, "--outcome", "denied", "--output", "json"])
         #expect(denied.status == 0, "\(denied)")
+        // "The records themselves (JSON lines, as stored)": byte for byte. (Fails while decoding and
+        // re-encoding a decision's evaluatedAt can lose a millisecond: DecisionTime.format truncates
+        // the parsed Date, e.g. "…12.905Z" comes back as "…12.904Z"; the id checks below still hold.)
         #expect(denied.stdoutText == deniedLine + "\n", "exactly the denied record, as stored: \(denied)")
+        let printed = denied.stdoutText.split(separator: "\n").map { try? WebhookKit.object(Data($0.utf8)) }
+        let deniedID = try WebhookKit.object(Data(deniedLine.utf8))["id"] as? String
+        #expect(printed.count == 1 && printed.first??["id"] as? String == deniedID, "one record, the denied one: \(denied)")
 
         let allowedText = try CustodyExecutable.run(["audit", "query", bed.auditFile, "--outcome", "allowed"])
         #expect(allowedText.status == 0, "\(allowedText)")
@@ -117,7 +123,10 @@ struct WebhookCommandTests {
         try Data((original + String(lines[0].prefix(lines[0].count / 2)) + "\n").utf8).write(to: URL(fileURLWithPath: corrupted))
         let bad = try CustodyExecutable.run(["audit", "query", corrupted, "--output", "json"])
         #expect(bad.status == 2, "a line that is not a record exits 2: \(bad)")
-        #expect(bad.stdoutText == original, "the good records are still printed: \(bad)")
+        #expect(bad.stdoutText == original, "the good records are still printed, as stored: \(bad)")
+        let printedIDs = bad.stdoutText.split(separator: "\n").map { (try? WebhookKit.object(Data($0.utf8)))?["id"] as? String }
+        let storedIDs = try lines.map { try WebhookKit.object(Data($0.utf8))["id"] as? String }
+        #expect(printedIDs == storedIDs, "both good records, in order: \(bad)")
         #expect(bad.stderrText.contains("line 3"), "the bad line is named by its number: \(bad)")
         // The original file is still fine.
         #expect(try CustodyExecutable.run(["audit", "query", bed.auditFile]).status == 0)
@@ -130,8 +139,11 @@ struct WebhookCommandTests {
         let bed = try WebhookBed()
         defer { bed.remove() }
         let signed = try bed.pushSigned("custody/app:v1")
-        // A registry port where nothing listens: the tag cannot be resolved, nothing is verified.
-        let nowhere = "127.0.0.1:\(try RegistryServer.freePort())/custody/gone:v1"
+        // A registry port where nothing listens (in the policy, so that the webhook asks it): the
+        // tag cannot be resolved, nothing is verified, no evidence is recorded.
+        let nowhereHost = "127.0.0.1:\(try RegistryServer.freePort())"
+        let nowhere = "\(nowhereHost)/custody/gone:v1"
+        try bed.writePolicy(alsoSigned: [nowhereHost])
         do {
             let webhook = try WebhookProcess.start(bed.serveArguments(), work: bed.work)
             defer { webhook.stop() }
@@ -147,6 +159,8 @@ struct WebhookCommandTests {
         let allowedID = try #require(records.first { $0["outcome"] as? String == "allowed" }?["id"] as? String, "\(records)")
         let unreachableID = try #require(records.first { ($0["request"] as? [String: Any])?["uid"] as? String == "uid-unreachable" }?["id"] as? String)
         let unreachableImages = records.first { $0["id"] as? String == unreachableID }?["images"] as? [[String: Any]] ?? []
+        #expect(unreachableImages.first?["outcome"] as? String == "couldNotEvaluate", "\(unreachableImages)")
+        #expect((unreachableImages.first?["reasons"] as? [String])?.first?.contains("could not resolve the tag") == true, "\(unreachableImages)")
         #expect(unreachableImages.first?["evidence"] is NSNull, "no evidence was gathered: \(unreachableImages)")
 
         // Today's policy is the one in force then.
@@ -167,7 +181,14 @@ struct WebhookCommandTests {
         #expect(differs.stdoutText.contains("): differs"), "\(differs)")
         #expect(differs.stdoutText.contains("recorded allowed, now denied"), "\(differs)")
 
-        // No evidence: cannot be replayed, whatever the policy.
+        // No evidence: under a reject-all policy the record can still be decided (no image is
+        // needed to reject it), and it differs from the "could not evaluate" recorded.
+        let rejected = try CustodyExecutable.run(["audit", "replay", bed.auditFile, "--id", unreachableID])
+        #expect(rejected.status == 1, "\(rejected)")
+        #expect(rejected.stdoutText.contains("recorded couldNotEvaluate, now denied"), "\(rejected)")
+
+        // Under the policy in force then, which needs the image, it cannot be replayed.
+        try bed.writePolicy(alsoSigned: [nowhereHost])
         let unreplayable = try CustodyExecutable.run(["audit", "replay", bed.auditFile, "--id", unreachableID])
         #expect(unreplayable.status == 2, "\(unreplayable)")
         #expect(unreplayable.stdoutText.contains("not replayable"), "\(unreplayable)")
@@ -219,8 +240,8 @@ struct WebhookCommandTests {
         #expect(try answer.response()["allowed"] as? Bool == true, "\(answer)")
 
         let exit = webhook.terminate(within: .seconds(20))
-        #expect(exit.exited, "the webhook must exit on SIGTERM within 20 s (it was killed): \(webhook.log)")
-        #expect(exit.reason == .exit && exit.status == 0, "exit status 0 expected, got \(exit): \(webhook.log)")
+        #expect(exit.inTime, "the webhook must exit on SIGTERM within 20 s (it was killed): \(webhook.log)")
+        #expect(exit.status == 0, "exit status 0 expected, got \(exit.status): \(webhook.log)")
     }
 
     // MARK: f) deadline (Scripts/slow-proxy.py)
@@ -234,6 +255,7 @@ struct WebhookCommandTests {
             script: "slow-proxy.py", arguments: ["--upstream", bed.registry.host, "--delay", "8"], name: "the slow registry proxy")
         defer { proxy.stop() }
         let slowImage = "127.0.0.1:\(proxy.port)/custody/app:v1"
+        try bed.writePolicy(alsoSigned: ["127.0.0.1:\(proxy.port)"])
         let webhook = try WebhookProcess.start(bed.serveArguments(), work: bed.work)
         defer { webhook.stop() }
 
@@ -246,6 +268,7 @@ struct WebhookCommandTests {
         #expect(response["allowed"] as? Bool == false, "\(answer)")
         let message = (response["status"] as? [String: Any])?["message"] as? String ?? ""
         #expect(message.contains(slowImage) && message.contains("deadline"), "\(answer)")
+        #expect(!message.contains("rejected by policy"), "the registry must have been asked, not the scope's reject: \(answer)")
 
         let records = try WebhookKit.auditRecords(bed.auditFile)
         try #require(records.count == 1, "\(records)")
@@ -284,13 +307,10 @@ private final class WebhookBed {
             signingKey = prefix + ".key"
             publicKey = prefix + ".pub"
             policyFile = work.path("policy.json")
-            let policy = """
-                {"default":[{"type":"reject"}],"transports":{"docker":{"\(registry.host)":[{"type":"sigstoreSigned","keyPath":"\(publicKey)","signedIdentity":{"type":"matchRepository"}}]}}}
-                """
-            try Data(policy.utf8).write(to: URL(fileURLWithPath: policyFile))
             auditFile = work.path("audit.jsonl")
             emptyRegistriesD = work.path("registries.d")
             try FileManager.default.createDirectory(atPath: emptyRegistriesD, withIntermediateDirectories: true)
+            try writePolicy()
         } catch {
             work.remove()
             throw error
@@ -300,6 +320,17 @@ private final class WebhookBed {
     func remove() {
         registry.stop()
         work.remove()
+    }
+
+    /// Writes the policy: reject by default; the registry (and each of `alsoSigned`, other
+    /// HOST:PORTs) needs a cosign signature by this bed's key for the image's repository. (A
+    /// host under the default `reject` is decided without asking its registry anything, so a
+    /// test that wants the registry asked must name the host here.)
+    func writePolicy(alsoSigned: [String] = []) throws {
+        let requirement = #"[{"type":"sigstoreSigned","keyPath":"\#(publicKey)","signedIdentity":{"type":"matchRepository"}}]"#
+        let scopes = ([registry.host] + alsoSigned).map { "\"\($0)\":\(requirement)" }.joined(separator: ",")
+        let policy = #"{"default":[{"type":"reject"}],"transports":{"docker":{\#(scopes)}}}"#
+        try Data(policy.utf8).write(to: URL(fileURLWithPath: policyFile))
     }
 
     /// `custody webhook serve` arguments: this bed's policy, TLS files and audit file, plain HTTP
@@ -419,77 +450,35 @@ private struct AdmissionAnswer: CustomStringConvertible {
     var description: String { "HTTP \(status): \(body)" }
 }
 
-/// `custody webhook serve` as a child process, on the port its first line of output names.
+/// `custody webhook serve` as a child process (``ServerProcess``), on the port its first line of
+/// output names.
 private final class WebhookProcess: @unchecked Sendable {
-    /// The longest the webhook may take to say it listens.
-    static let startTimeout: Duration = .seconds(60)
-
-    let process: Process
+    let server: ServerProcess
     let port: Int
-    let outputPath: String
-    let errorPath: String
-    private var stopped = false
 
-    private init(process: Process, port: Int, outputPath: String, errorPath: String) {
-        self.process = process
+    private init(server: ServerProcess, port: Int) {
+        self.server = server
         self.port = port
-        self.outputPath = outputPath
-        self.errorPath = errorPath
     }
 
     /// Starts `custody ARGUMENTS` (a `webhook serve` listening on 127.0.0.1:0) and waits for its
     /// first line, `custody webhook listening on https://127.0.0.1:PORT (mode …)`.
     static func start(_ arguments: [String], work: Workspace) throws -> WebhookProcess {
-        let name = UUID().uuidString.prefix(8)
-        let outputPath = work.path("webhook-\(name).stdout")
-        let errorPath = work.path("webhook-\(name).stderr")
-        guard FileManager.default.createFile(atPath: outputPath, contents: nil),
-              FileManager.default.createFile(atPath: errorPath, contents: nil)
-        else { throw TestSupportError("cannot create \(outputPath)") }
-        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
-        defer { try? output.close() }
-        let errors = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
-        defer { try? errors.close() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try CustodyExecutable.path())
-        process.arguments = arguments
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-
         let prefix = "custody webhook listening on https://127.0.0.1:"
-        let clock = ContinuousClock()
-        let deadline = clock.now + startTimeout
-        var first = ""
-        while clock.now < deadline {
-            let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-            if let newline = text.firstIndex(of: "\n") {
-                first = String(text[..<newline])
-                if first.hasPrefix(prefix), first.contains(" (mode "),
-                   let port = Int(first.dropFirst(prefix.count).prefix { $0 != " " }), port > 0 {
-                    return WebhookProcess(process: process, port: port, outputPath: outputPath, errorPath: errorPath)
-                }
-                break
-            }
-            guard process.isRunning else { break }
-            usleep(20_000)
+        let (server, line) = try ServerProcess.start(try CustodyExecutable.path(), arguments, in: work.path("")) {
+            $0.hasPrefix(prefix) && $0.contains(" (mode ")
         }
-        let failed = WebhookProcess(process: process, port: 0, outputPath: outputPath, errorPath: errorPath)
-        failed.stop()
-        throw TestSupportError("custody \(arguments.joined(separator: " ")) did not start (first line \(first.debugDescription)): \(failed.log)")
+        guard let port = Int(line.dropFirst(prefix.count).prefix { $0 != " " }), port > 0 else {
+            server.stop()
+            throw TestSupportError("no port in \(line.debugDescription)")
+        }
+        return WebhookProcess(server: server, port: port)
     }
 
-    deinit { stop() }
-
-    var isRunning: Bool { process.isRunning }
+    var isRunning: Bool { server.isRunning }
 
     /// Standard output and standard error so far.
-    var log: String {
-        let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-        let errors = (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? ""
-        return "--- stdout ---\n\(output)--- stderr ---\n\(errors)"
-    }
+    var log: String { server.log }
 
     /// POSTs `review` to `PATH?QUERY` with Scripts/admission-client.py, verifying the server
     /// certificate against the bed's CA.
@@ -507,33 +496,11 @@ private final class WebhookProcess: @unchecked Sendable {
         return AdmissionAnswer(status: status, body: String(lines[1]))
     }
 
-    /// How the process ended.
-    struct Exit: CustomStringConvertible {
-        /// False when it had to be killed (SIGKILL) because it did not exit in time.
-        let exited: Bool
-        let reason: Process.TerminationReason
-        let status: Int32
-        var description: String { "\(exited ? "" : "killed; ")\(reason == .exit ? "exit" : "signal") \(status)" }
-    }
-
     /// Sends SIGTERM and waits up to `limit` for the exit, then SIGKILL.
-    func terminate(within limit: Duration) -> Exit {
-        stopped = true
-        if process.isRunning { process.terminate() }
-        let clock = ContinuousClock()
-        let deadline = clock.now + limit
-        while process.isRunning && clock.now < deadline { usleep(20_000) }
-        let exited = !process.isRunning
-        if !exited { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        return Exit(exited: exited, reason: process.terminationReason, status: process.terminationStatus)
-    }
+    func terminate(within limit: Duration) -> (status: Int32, inTime: Bool) { server.terminate(within: limit) }
 
-    /// Stops the webhook (SIGTERM, SIGKILL after 10 s). Safe to call more than once.
-    func stop() {
-        guard !stopped else { return }
-        _ = terminate(within: .seconds(10))
-    }
+    /// Stops the webhook (SIGTERM, SIGKILL after 20 s). Safe to call more than once.
+    func stop() { server.stop() }
 }
 
 private enum WebhookKit {

@@ -74,15 +74,16 @@ struct WebhookAuditTests {
         var iterator = ports.makeAsyncIterator()
         let logPort = try #require(await iterator.next())
 
-        let auditPath = bed.work.file("audit.jsonl")
-        let webhookKey = try PrivateKey.generate(.ecdsaP256)
+        let webhookKey = bed.work.file("webhook-log.pem")
+        try await offPool { try SignedRegistry.run("openssl", ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", webhookKey]) }
         let webhook = try await RunningWebhook(
-            policyPath: try bed.writePolicy(), work: bed.work, auditPath: auditPath, transparencyLog: ("http://127.0.0.1:\(logPort)", webhookKey))
+            policyPath: try bed.writePolicy(), work: bed.work, arguments: ["--log-server", "http://127.0.0.1:\(logPort)", "--log-key", webhookKey])
+        let auditPath = webhook.auditPath
         let allowed = try await webhook.review("/validate", Reviews.pod(images: [image]))
         let denied = try await webhook.review("/validate", Reviews.pod(images: [bed.image("team/none")]))
         #expect(allowed["allowed"] as? Bool == true)
         #expect(denied["allowed"] as? Bool == false)
-        await webhook.stop()   // waits until the queued records are appended
+        #expect(await webhook.stop() == 0)   // SIGTERM: exits once the queued records are appended
 
         let lines = try String(contentsOfFile: auditPath, encoding: .utf8).split(separator: "\n").map { Array($0.utf8) }
         #expect(lines.count == 2)

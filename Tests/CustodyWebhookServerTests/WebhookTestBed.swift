@@ -1,22 +1,15 @@
 // What the webhook tests run against: a real Distribution registry on 127.0.0.1 with images
 // pushed by skopeo and signed by `custody sign --key` (cosign format), a policy requiring those
-// signatures, and the webhook served in-process over real TLS with a CA made by openssl, reached
-// with AsyncHTTPClient trusting only that CA.
+// signatures, and `custody webhook serve` over real TLS with a CA made by openssl, reached with
+// AsyncHTTPClient trusting only that CA.
 import AsyncHTTPClient
 import CustodyAdmission
-import CustodyKeys
-import CustodyLogClient
 import CustodyOCI
-import CustodyRegistry
-import CustodyStores
 import CustodyTestSupport
-import CustodyWebhookServer
 import Foundation
-import Logging
 import NIOCore
 import NIOHTTP1
 import NIOSSL
-import Synchronization
 
 /// Runs blocking work (child processes) on a Dispatch thread, off Swift's cooperative pool, which
 /// the in-process server needs.
@@ -85,66 +78,68 @@ final class SignedRegistry: @unchecked Sendable {
     }
 }
 
-/// The webhook served in-process on a free port over TLS, and a client for it.
+/// `custody webhook serve` running as a child process on a free port over TLS (with an audit
+/// file), and a client for it that trusts only the test CA.
+///
+/// The webhook runs in a process of its own so that its deadlines are kept in its own time: the
+/// test process is often slow (the whole suite shares two cores), and a server inside it would
+/// miss deadlines that the real one keeps. So deadlines are checked on the server's side, with
+/// the latency each audit record states.
 final class RunningWebhook: Sendable {
-    let controller: AdmissionController
-    let server: WebhookServer
+    let process: ServerProcess
     let port: Int
     let client: HTTPClient
-    let task: Task<Void, any Error>
     let certificates: TestCertificates
+    let auditPath: String
 
-    /// Stopping a server logs the cancellation of open connections at error level; tests keep
-    /// only critical messages.
-    static let quietLogger: Logger = {
-        var logger = Logger(label: "custody.webhook.test")
-        logger.logLevel = .critical
-        return logger
-    }()
-
-    /// Starts a webhook deciding with the policy at `policyPath`.
-    init(
-        policyPath: String, work: TemporaryDirectory, settings: AdmissionSettings = AdmissionSettings(),
-        cache: VerificationCache.Settings = .init(), auditPath: String? = nil, reloadInterval: Duration = .milliseconds(100),
-        transparencyLog: (url: String, key: PrivateKey)? = nil
-    ) async throws {
-        certificates = try await offPool { try TestCertificates(in: work) }
-        var registryOptions = RegistryOptions()
-        registryOptions.tlsVerify = false
-        registryOptions.maxRetries = 1
-        controller = AdmissionController(
-            policy: try TrustPolicySource(path: policyPath), transport: ImageTransport(options: registryOptions), settings: settings,
-            cache: VerificationCache(settings: cache))
-        let metrics = WebhookMetrics()
-        server = try WebhookServer(
-            configuration: .init(
-                host: "127.0.0.1", port: 0, certificatePath: certificates.serverCertificate, privateKeyPath: certificates.serverKey,
-                reloadInterval: reloadInterval),
-            controller: controller, audit: try auditPath.map { try AuditLog(path: $0) },
-            publisher: try transparencyLog.map {
-                AuditLogPublisher(client: try LogClient(baseURL: $0.url), privateKey: $0.key, metrics: metrics, logger: Self.quietLogger)
-            },
-            metrics: metrics, logger: Self.quietLogger)
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        task = Task { [server] in
-            try await server.run(handlingSignals: false) { port in continuation.yield(port) }
+    /// Starts a webhook deciding with the policy at `policyPath`, with extra command-line flags.
+    init(policyPath: String, work: TemporaryDirectory, arguments: [String] = []) async throws {
+        let certificates = try await offPool { try TestCertificates(in: work) }
+        self.certificates = certificates
+        let auditPath = work.file("audit-\(UUID().uuidString.prefix(8)).jsonl")
+        self.auditPath = auditPath
+        let prefix = "custody webhook listening on https://127.0.0.1:"
+        let (process, line) = try await offPool {
+            try ServerProcess.start(
+                try CustodyExecutable.path(),
+                [
+                    "webhook", "serve", "--policy", policyPath, "--tls-cert", certificates.serverCertificate, "--tls-key", certificates.serverKey,
+                    "--listen", "127.0.0.1:0", "--tls-verify=false", "--audit-file", auditPath, "--reload-interval", "50",
+                ] + arguments,
+                in: work.path
+            ) { $0.hasPrefix(prefix) }
         }
-        var found: Int?
-        for await port in ports {
-            found = port
-            break
+        self.process = process
+        guard let port = Int(line.dropFirst(prefix.count).prefix { $0.isNumber }), port > 0 else {
+            throw TestSupportError("no port in \(line.debugDescription)")
         }
-        guard let found, found > 0 else { throw TestSupportError("the webhook did not start") }
-        port = found
+        self.port = port
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.trustRoots = .file(certificates.caCertificate)
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls))
     }
 
-    func stop() async {
+    /// Stops the webhook (SIGTERM; it drains and exits) and returns its exit status.
+    @discardableResult
+    func stop() async -> Int32 {
         try? await client.shutdown()
-        task.cancel()
-        _ = try? await task.value
+        return (try? await offPool { [process] in process.terminate().status }) ?? -1
+    }
+
+    /// The audit records written so far.
+    func records() throws -> [AdmissionRecord] {
+        var records: [AdmissionRecord] = []
+        try AuditLog.read(path: auditPath) { records.append(try $0.get()) }
+        return records
+    }
+
+    /// The value of a metric without labels from `/metrics`.
+    func metric(_ name: String) async throws -> Double {
+        let text = try await get("/metrics").body
+        for line in text.split(separator: "\n") where line.hasPrefix(name + " ") {
+            if let value = Double(line.dropFirst(name.count + 1)) { return value }
+        }
+        throw TestSupportError("no metric \(name) in /metrics:\n\(text.prefix(2000))")
     }
 
     /// Posts `body` to `path` (with its query) and returns the status and the body.
@@ -153,13 +148,13 @@ final class RunningWebhook: Sendable {
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(ByteBuffer(bytes: body))
-        let response = try await client.execute(request, timeout: .seconds(60))
+        let response = try await client.execute(request, timeout: .seconds(120))
         let bytes = try await response.body.collect(upTo: 16 * 1024 * 1024)
         return (Int(response.status.code), Array(bytes.readableBytesView))
     }
 
     func get(_ path: String) async throws -> (status: Int, body: String) {
-        let response = try await client.execute(HTTPClientRequest(url: "https://127.0.0.1:\(port)\(path)"), timeout: .seconds(30))
+        let response = try await client.execute(HTTPClientRequest(url: "https://127.0.0.1:\(port)\(path)"), timeout: .seconds(120))
         let bytes = try await response.body.collect(upTo: 16 * 1024 * 1024)
         return (Int(response.status.code), String(buffer: bytes))
     }
