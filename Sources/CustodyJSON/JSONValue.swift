@@ -84,8 +84,12 @@ public struct JSONObject: Hashable, Sendable, Sequence {
     /// Adds a member; returns `false` (and changes nothing) when the key is already present.
     @discardableResult
     public mutating func insert(_ key: String, _ value: JSONValue) -> Bool {
-        guard index[ExactKey(key)] == nil else { return false }
-        index[ExactKey(key)] = members.count
+        // One hash lookup on the common path (a new key); a repeated key is put back.
+        let exact = ExactKey(key)
+        if let existing = index.updateValue(members.count, forKey: exact) {
+            index[exact] = existing
+            return false
+        }
         members.append((key, value))
         return true
     }
@@ -117,8 +121,18 @@ public struct JSONObject: Hashable, Sendable, Sequence {
     }
 }
 
-/// A string compared and hashed by its exact UTF-8 bytes (no Unicode normalisation).
+/// A string compared and hashed by its exact UTF-8 bytes (no Unicode normalisation), without
+/// copying them.
 struct ExactKey: Hashable, Sendable {
-    let bytes: [UInt8]
-    init(_ string: String) { bytes = Array(string.utf8) }
+    let string: String
+    init(_ string: String) { self.string = string }
+
+    static func == (lhs: ExactKey, rhs: ExactKey) -> Bool {
+        lhs.string.utf8.elementsEqual(rhs.string.utf8)
+    }
+
+    func hash(into hasher: inout Hasher) {
+        var copy = string   // a native string: withUTF8 reads it in place
+        copy.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+    }
 }
