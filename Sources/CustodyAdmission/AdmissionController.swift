@@ -169,7 +169,8 @@ public final class AdmissionController: Sendable {
     /// Decides one image: parse, resolve the tag, verify (cached), each step by `deadline`.
     func decide(image text: String, pointers: [String], snapshot: TrustPolicySource.Snapshot, deadline: ContinuousClock.Instant) async -> AdmissionRecord.Image {
         var result = AdmissionRecord.Image(
-            image: text, pointers: pointers, reference: nil, digest: nil, outcome: .denied, reasons: [], cached: false, decision: nil, evidence: nil)
+            image: text, pointers: pointers, reference: nil, digest: nil, outcome: .denied, reasons: [], cached: false, decision: nil, evidence: nil,
+            evidenceID: nil)
         let identity: ImageReference
         do {
             identity = try Self.identity(of: text)
@@ -234,7 +235,12 @@ public final class AdmissionController: Sendable {
         result.outcome = verification.decision.outcome
         result.reasons = verification.decision.outcome == .allowed ? [] : verification.decision.reasons
         result.decision = verification.decision
-        if settings.recordEvidence, let evidence = verification.evidence { result.evidence = RecordedEvidence(evidence) }
+        if settings.recordEvidence, let evidence = verification.evidence {
+            // The evidence is written once per verification, by the records of the requests
+            // that made or joined it; records answered from the cache name it.
+            result.evidenceID = verification.evidenceID
+            if !result.cached { result.evidence = RecordedEvidence(evidence) }
+        }
         return result
     }
 

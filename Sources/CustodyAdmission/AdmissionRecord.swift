@@ -45,8 +45,13 @@ public struct AdmissionRecord: Sendable, Codable, Hashable {
         public var cached: Bool
         /// The full decision record, nil when no decision was made (invalid reference, deadline).
         public var decision: PolicyDecision?
-        /// What the decision was made on, nil when there was none or it was over the size limit.
+        /// What the decision was made on: written in the record of the request that made (or
+        /// waited for) the verification; nil in records answered from the cache, when there was
+        /// no evidence, or when it was over the size limit.
         public var evidence: RecordedEvidence?
+        /// The id of that evidence: the same in every record decided by one verification, so a
+        /// record answered from the cache finds its evidence in the record that holds it.
+        public var evidenceID: String?
     }
 
     /// The policy or trust material in force.
@@ -141,7 +146,7 @@ extension AdmissionRecord.Request {
 }
 
 extension AdmissionRecord.Image {
-    private enum CodingKeys: String, CodingKey { case image, pointers, reference, digest, outcome, reasons, cached, decision, evidence }
+    private enum CodingKeys: String, CodingKey { case image, pointers, reference, digest, outcome, reasons, cached, decision, evidence, evidenceID }
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(image, forKey: .image)
@@ -153,6 +158,7 @@ extension AdmissionRecord.Image {
         try container.encode(cached, forKey: .cached)
         try container.encode(decision, forKey: .decision)
         try container.encode(evidence, forKey: .evidence)
+        try container.encode(evidenceID, forKey: .evidenceID)
     }
 }
 

@@ -1,6 +1,7 @@
 import CustodyOCI
 import CustodyPolicy
 import CustodyVerify
+import Foundation
 
 /// Decisions already made, and the ones being made, keyed by what a decision depends on.
 ///
@@ -56,9 +57,13 @@ public actor VerificationCache {
     public struct Verification: Sendable {
         public var decision: PolicyDecision
         public var evidence: ImageEvidence?
-        public init(decision: PolicyDecision, evidence: ImageEvidence?) {
+        /// Names this verification's evidence in audit records: the record made when it was
+        /// decided holds the evidence, later records of cached uses name it by this id.
+        public var evidenceID: String
+        public init(decision: PolicyDecision, evidence: ImageEvidence?, evidenceID: String = UUID().uuidString.lowercased()) {
             self.decision = decision
             self.evidence = evidence
+            self.evidenceID = evidenceID
         }
     }
 

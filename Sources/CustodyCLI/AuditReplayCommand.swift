@@ -13,7 +13,8 @@ struct AuditReplayCommand: AsyncParsableCommand {
         discussion: """
             FILE is an audit file or a file holding one record; --id picks the record (by record \
             id or request uid) when there are several. Each image is decided again from the \
-            manifests and signatures the record kept, with no network access, under --policy \
+            manifests and signatures the record kept (or, for a decision answered from the cache, \
+            the earlier record of the same file that kept them), with no network access, under --policy \
             (default: the policy file the record names) at the current time (--at-record-time: at \
             the time of the record). Exit status 0 when every image is decided as recorded, 1 when \
             any decision differs, 2 when an image cannot be replayed (no evidence was recorded, \
@@ -58,6 +59,17 @@ struct AuditReplayCommand: AsyncParsableCommand {
         if id == nil && candidates.count > 1 {
             throw ValidationError("\(file) holds \(candidates.count) records: pick one with --id")
         }
+        // Records answered from the cache name their evidence, kept by an earlier record.
+        let wanted = Set(record.images.filter { $0.evidence == nil }.compactMap(\.evidenceID))
+        var found: [String: RecordedEvidence] = [:]
+        if !wanted.isEmpty {
+            try AuditLog.read(path: file) { result in
+                guard case .success(let other) = result else { return }
+                for image in other.images {
+                    if let id = image.evidenceID, let evidence = image.evidence, wanted.contains(id), found[id] == nil { found[id] = evidence }
+                }
+            }
+        }
         let policyPath = policy ?? record.policy.path ?? ""
         let evaluator = try PolicyEvaluator(contentsOfFile: policyPath)
         let when = atRecordTime ? (DecisionTime.parse(record.time) ?? Date()) : Date()
@@ -72,7 +84,7 @@ struct AuditReplayCommand: AsyncParsableCommand {
             let decision: PolicyDecision
             do {
                 let identity = try ImageReference.parseDockerReference(reference)
-                if let evidence = image.evidence {
+                if let evidence = image.evidence ?? image.evidenceID.flatMap({ found[$0] }) {
                     decision = evaluator.evaluate(image: .docker(identity), evidence: try evidence.evidence(), now: when)
                 } else if let rejected = await RejectedScope.decision(for: identity, evaluator: evaluator) {
                     // Today's policy rejects the scope: no evidence is needed to decide.

@@ -465,11 +465,16 @@ struct AdmissionControllerTests {
         #expect(decided.digest == Self.digest)
         #expect(decided.reference == image)
         #expect(decided.decision?.outcome == .allowed)
-        #expect(decided.evidence == RecordedEvidence(try AuditFixtures.singleEvidence()))
+        // Answered from the cache: the evidence is named, not repeated (the record of the
+        // verification holds it).
+        #expect(decided.evidence == nil)
+        let cachedEntry = try #require(await cache.cached(VerificationCache.Key(reference: image, digest: Self.digest, policyGeneration: 1, trustGeneration: 1)))
+        #expect(decided.evidenceID == cachedEntry.evidenceID)
 
         let withoutEvidence = try await Self.review(setup.controller(AdmissionSettings(recordEvidence: false), cache: cache), F.podCreate(spec: Self.spec(images: [image])))
         #expect(withoutEvidence.response.allowed == true)
         #expect(withoutEvidence.record.images.first?.evidence == nil)
+        #expect(withoutEvidence.record.images.first?.evidenceID == nil, "no evidence recorded, none named")
     }
 
     @Test("a denial from the cache denies with the policy's reasons")

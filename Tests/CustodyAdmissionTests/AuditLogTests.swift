@@ -157,7 +157,7 @@ struct AuditLogTests {
             let object = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
             #expect(object["schemaVersion"] as? String == "custody.admission/v1")
             let image = try #require((object["images"] as? [[String: Any]])?.first)
-            #expect(Set(image.keys) == ["image", "pointers", "reference", "digest", "outcome", "reasons", "cached", "decision", "evidence"])
+            #expect(Set(image.keys) == ["image", "pointers", "reference", "digest", "outcome", "reasons", "cached", "decision", "evidence", "evidenceID"])
             #expect(image["reference"] is NSNull)
             #expect(image["evidence"] is NSNull)
             let trust = try #require(object["trust"] as? [String: Any])

@@ -84,11 +84,17 @@ enum CacheFixtures {
 
 @Suite("VerificationCache: decisions and tags, cached and single-flight")
 struct VerificationCacheTests {
+    /// Lifetimes no slow test run outlives: these tests are about what is kept, not for how long
+    /// (lifetimes have tests of their own, with short explicit values).
+    static func longLived() -> VerificationCache {
+        VerificationCache(settings: .init(positiveLifetime: .seconds(86_400), negativeLifetime: .seconds(86_400), tagLifetime: .seconds(86_400)))
+    }
+
     typealias F = CacheFixtures
 
     @Test("a miss verifies and stores; the next lookup is a hit without verifying")
     func missThenHit() async {
-        let cache = VerificationCache()
+        let cache = Self.longLived()
         let runs = Counter()
         let first = await F.decide(cache, F.key(), .allowed, runs: runs)
         #expect(first.cached == false)
@@ -108,7 +114,7 @@ struct VerificationCacheTests {
 
     @Test("cached(_:) is nil for a key never decided")
     func unknownKey() async {
-        let cache = VerificationCache()
+        let cache = Self.longLived()
         await F.decide(cache, F.key(), .allowed)
         #expect(await cache.cached(F.key(digest: F.digestB)) == nil)
         #expect(await cache.cached(F.key()) != nil)
@@ -116,7 +122,7 @@ struct VerificationCacheTests {
 
     @Test("single-flight: 20 concurrent lookups of one key verify once; 19 join")
     func singleFlight() async throws {
-        let cache = VerificationCache()
+        let cache = Self.longLived()
         let gate = Gate()
         let runs = Counter()
         let key = F.key()
@@ -151,7 +157,7 @@ struct VerificationCacheTests {
 
     @Test("concurrent lookups of different keys each verify")
     func differentKeysConcurrently() async {
-        let cache = VerificationCache()
+        let cache = Self.longLived()
         let runs = Counter()
         await withTaskGroup(of: Void.self) { group in
             for generation in 1...10 {
@@ -165,7 +171,7 @@ struct VerificationCacheTests {
 
     @Test("a different policy generation, trust generation, digest or reference is a different entry")
     func distinctKeys() async {
-        let cache = VerificationCache()
+        let cache = Self.longLived()
         let runs = Counter()
         let keys = [
             F.key(),
@@ -182,9 +188,9 @@ struct VerificationCacheTests {
         #expect(runs.count == keys.count)
     }
 
-    @Test("negative decisions are kept for negativeLifetime (default 10 s)")
+    @Test("negative decisions are kept for negativeLifetime")
     func negativeKept() async {
-        let cache = VerificationCache()
+        let cache = Self.longLived()
         await F.decide(cache, F.key(), .denied)
         await F.decide(cache, F.key(digest: F.digestB), .couldNotEvaluate)
         #expect(await cache.count == 2)
@@ -281,7 +287,7 @@ struct VerificationCacheTests {
 
     @Test("removeAll forgets decisions and tags")
     func removeAll() async throws {
-        let cache = VerificationCache()
+        let cache = Self.longLived()
         await F.decide(cache, F.key(), .allowed)
         _ = try await Self.digest(cache, "registry.example/shop/web:1.4") { F.digestA }
         await cache.removeAll()
@@ -309,7 +315,7 @@ struct VerificationCacheTests {
 
     @Test("a resolved tag is known afterwards without resolving again")
     func tagKnown() async throws {
-        let cache = VerificationCache()
+        let cache = Self.longLived()
         let runs = Counter()
         let first = try await Self.digest(cache, "registry.example/shop/web:1.4") {
             runs.increment()
@@ -328,7 +334,7 @@ struct VerificationCacheTests {
 
     @Test("tag resolution is single-flight: concurrent lookups resolve once")
     func tagSingleFlight() async throws {
-        let cache = VerificationCache()
+        let cache = Self.longLived()
         let gate = Gate()
         let runs = Counter()
         let started = Counter()
@@ -359,7 +365,7 @@ struct VerificationCacheTests {
 
     @Test("a failed resolution is not kept: the next lookup resolves again")
     func tagFailureNotCached() async throws {
-        let cache = VerificationCache()
+        let cache = Self.longLived()
         let runs = Counter()
         await #expect(throws: ResolveError.self) {
             _ = try await Self.digest(cache, "registry.example/shop/web:1.4") {

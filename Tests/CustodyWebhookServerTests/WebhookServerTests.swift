@@ -219,6 +219,12 @@ struct WebhookServerTests {
         #expect(records.first?.images.first?.cached == false)
         #expect(records.last?.images.first?.cached == true)
         #expect(records.first?.images.first?.evidence != nil, "the evidence is recorded for replay")
+        #expect(records.last?.images.first?.evidence == nil, "a cached decision names the evidence instead of repeating it")
+        #expect(records.last?.images.first?.evidenceID == records.first?.images.first?.evidenceID)
+        // The cached record replays from the evidence of the first.
+        let cachedID = try #require(records.last?.id)
+        let replay = try await offPool { [auditPath = webhook.auditPath] in try CustodyExecutable.run(["audit", "replay", auditPath, "--id", cachedID]) }
+        #expect(replay.status == 0 && replay.stdoutText.contains("): same"), "\(replay)")
         let metrics = try await webhook.get("/metrics")
         #expect(metrics.body.contains("custody_webhook_decisions_total"), "\(metrics.body.prefix(400))")
         await webhook.stop()
