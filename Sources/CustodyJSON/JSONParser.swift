@@ -68,7 +68,10 @@ private struct Reader {
     }
 
     private func validateUTF8() throws(JSONError) {
-        // Validate once up front so that string decoding below can trust the bytes.
+        // Validate once up front so that string decoding below can trust the bytes. The
+        // standard library's validation is fast; the scalar-by-scalar walk below runs only to
+        // find the offset of the first invalid byte.
+        if String(validating: bytes, as: UTF8.self) != nil { return }
         var iterator = bytes.makeIterator()
         var decoder = UTF8()
         var offset = 0

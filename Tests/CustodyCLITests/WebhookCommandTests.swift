@@ -287,7 +287,7 @@ struct WebhookCommandTests {
 private final class WebhookBed {
     let work: Workspace
     let registry: RegistryServer
-    let certificates: WebhookTestCertificates
+    let certificates: TestCertificates
     /// PREFIX.key and PREFIX.pub of `custody key generate --type ecdsa-p256 --format pem`.
     let signingKey: String
     let publicKey: String
@@ -300,7 +300,7 @@ private final class WebhookBed {
         do {
             self.work = work
             registry = try RegistryServer()
-            certificates = try WebhookTestCertificates(in: work)
+            certificates = try TestCertificates(inFolder: work.path("tls"))
             let prefix = work.path("signer")
             let generated = try CustodyExecutable.run(["key", "generate", "--type", "ecdsa-p256", "--format", "pem", "-o", prefix])
             guard generated.status == 0 else { throw TestSupportError("custody key generate: \(generated)") }
@@ -389,45 +389,6 @@ private final class WebhookBed {
         // The JSON text cannot fail for these values.
         let data = (try? JSONSerialization.data(withJSONObject: review, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return String(decoding: data, as: UTF8.self)
-    }
-}
-
-/// A CA and a server certificate for 127.0.0.1 made with openssl (EC P-256), as in
-/// CustodyRegistryTests' TestCertificates (test targets do not share code).
-private struct WebhookTestCertificates {
-    let caCertificate: String
-    let serverCertificate: String
-    let serverKey: String
-
-    init(in work: Workspace) throws {
-        let directory = work.path("tls")
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        caCertificate = directory + "/ca.pem"
-        serverCertificate = directory + "/server.pem"
-        serverKey = directory + "/server.key"
-        let caKey = directory + "/ca.key"
-        let request = directory + "/server.csr"
-        let extensions = directory + "/server.ext"
-        try Data("subjectAltName=IP:127.0.0.1\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n".utf8)
-            .write(to: URL(fileURLWithPath: extensions))
-        try Self.openssl([
-            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-            "-keyout", caKey, "-out", caCertificate, "-days", "2", "-subj", "/CN=Custody Webhook Test CA",
-            "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
-        ])
-        try Self.openssl([
-            "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-            "-keyout", serverKey, "-out", request, "-subj", "/CN=127.0.0.1",
-        ])
-        try Self.openssl([
-            "x509", "-req", "-in", request, "-CA", caCertificate, "-CAkey", caKey, "-CAcreateserial",
-            "-out", serverCertificate, "-days", "2", "-extfile", extensions,
-        ])
-    }
-
-    private static func openssl(_ arguments: [String]) throws {
-        let result = try runProcess("openssl", arguments)
-        guard result.status == 0 else { throw TestSupportError("openssl \(arguments.joined(separator: " ")): \(result)") }
     }
 }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A CA and a server certificate for 127.0.0.1 (IP subject alternative name) signed by it, made
 /// with openssl in a test's directory: for servers that tests reach over verified TLS (the
 /// registry, the admission webhook).
@@ -12,15 +14,20 @@ public struct TestCertificates: Sendable {
     /// Makes the CA and the server certificate (EC P-256, valid for two days) in `directory`.
     /// - Throws: ``TestSupportError`` when openssl fails.
     public init(in directory: TemporaryDirectory) throws {
-        caCertificate = directory.file("ca.pem")
-        serverCertificate = directory.file("server.pem")
-        serverKey = directory.file("server.key")
-        let caKey = directory.file("ca.key")
-        let request = directory.file("server.csr")
-        let extensions = try directory.write(
-            "subjectAltName=IP:127.0.0.1\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n",
-            to: "server.ext"
-        )
+        try self.init(inFolder: directory.path)
+    }
+
+    /// Makes them in the folder at `path` (created when missing).
+    public init(inFolder path: String) throws {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        caCertificate = path + "/ca.pem"
+        serverCertificate = path + "/server.pem"
+        serverKey = path + "/server.key"
+        let caKey = path + "/ca.key"
+        let request = path + "/server.csr"
+        let extensions = path + "/server.ext"
+        try Data("subjectAltName=IP:127.0.0.1\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n".utf8)
+            .write(to: URL(fileURLWithPath: extensions))
         try Self.openssl([
             "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
             "-keyout", caKey, "-out", caCertificate, "-days", "2", "-subj", "/CN=Custody Test CA",
