@@ -185,22 +185,14 @@ start_webhook() { # label, extra arguments...
     kill -0 "$WEBHOOK_PID" 2> /dev/null || die "the webhook exited: $(tail -5 "$WORK/webhook-$label.log")"
     sleep 0.1
   done
-  # The warm-up: one admission, which must be allowed. A denial for a wait that "did not finish"
-  # or "took longer" after a few milliseconds is a known race in the webhook (see
-  # Benchmarks/webhook/RESULTS.md); it is cached for --negative-cache-ttl (10 s), so wait that out.
-  local answer attempt
-  for attempt in 1 2 3; do
-    answer=$(curl -sS --cacert "$WORK/tls/ca.crt" -H 'Content-Type: application/json' --data-binary "@$WORK/review.json" \
-      "https://127.0.0.1:$WEBHOOK_PORT/validate?timeout=10s") || die "the warm-up request failed"
-    case $answer in
-      *'"allowed":true'*) return 0 ;;
-      *'did not finish before'* | *'took longer than'*)
-        echo "warm-up admission $attempt denied by the deadline race: $answer" >&2
-        sleep 11 ;;
-      *) die "the warm-up admission was not allowed: $answer" ;;
-    esac
-  done
-  die "the warm-up admission was not allowed: $answer"
+  # The warm-up: one admission, which must be allowed.
+  local answer
+  answer=$(curl -sS --cacert "$WORK/tls/ca.crt" -H 'Content-Type: application/json' --data-binary "@$WORK/review.json" \
+    "https://127.0.0.1:$WEBHOOK_PORT/validate?timeout=10s") || die "the warm-up request failed"
+  case $answer in
+    *'"allowed":true'*) return 0 ;;
+    *) die "the warm-up admission was not allowed: $answer" ;;
+  esac
 }
 stop_webhook() {
   kill -TERM "$WEBHOOK_PID" 2> /dev/null || true
