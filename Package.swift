@@ -24,7 +24,7 @@
 // - CustodyAdmission -> CustodyJSON, CustodyOCI, CustodyPolicy, CustodyStores, CustodyVerify (Kubernetes
 //                     AdmissionReview in and out, images of workloads, digest pinning patches, the
 //                     verification cache, policy reloading, audit records; no networking of its own)
-// - CustodyWebhookServer -> CustodyAdmission, CustodyPolicy, CustodyStores, Hummingbird, HummingbirdTLS, NIOCore, NIOSSL, Logging, Metrics,
+// - CustodyWebhookServer -> CustodyAdmission, CustodyPolicy, CustodyStores, CustodyVerify, Hummingbird, HummingbirdTLS, NIOCore, NIOSSL, Logging, Metrics,
 //                     Prometheus, CustodyLogClient (the `custody webhook serve` HTTPS API)
 // - CustodyCLI     -> the core targets plus ArgumentParser
 // - custody        -> CustodyCLI only; it holds `@main` and nothing else
@@ -170,7 +170,7 @@ let package = Package(
         .target(
             name: "CustodyWebhookServer",
             dependencies: [
-                "CustodyAdmission", "CustodyJSON", "CustodyOCI", "CustodyKeys", "CustodyPolicy", "CustodyStores", "CustodyLogClient",
+                "CustodyAdmission", "CustodyJSON", "CustodyOCI", "CustodyKeys", "CustodyPolicy", "CustodyStores", "CustodyVerify", "CustodyLogClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

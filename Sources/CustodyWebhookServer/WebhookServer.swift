@@ -12,7 +12,8 @@ public struct WebhookServerConfiguration: Sendable {
     public var host: String
     /// The TCP port; 0 picks a free port, reported to ``WebhookServer/run(handlingSignals:onListening:)``.
     public var port: Int
-    /// The server certificate chain (PEM); the API server requires HTTPS.
+    /// The server certificate chain (PEM); the API server requires HTTPS. The certificate and
+    /// key are read again when their files change (certificate rotation needs no restart).
     public var certificatePath: String
     /// The server's private key (PEM).
     public var privateKeyPath: String
@@ -43,7 +44,8 @@ public struct WebhookServer: Sendable {
     let audit: AuditLog?
     let publisher: AuditLogPublisher?
     let logger: Logger
-    let tls: TLSConfiguration
+    /// The certificate and key, reloaded when their files change.
+    let tlsFiles: TLSCertificateFiles
 
     /// Makes a server.
     /// - Parameters:
@@ -60,22 +62,12 @@ public struct WebhookServer: Sendable {
         self.publisher = publisher
         self.metrics = metrics
         self.logger = logger
-        let chain: [NIOSSLCertificate]
-        let key: NIOSSLPrivateKey
         do {
-            chain = try NIOSSLCertificate.fromPEMFile(configuration.certificatePath)
+            tlsFiles = try TLSCertificateFiles(
+                certificatePath: configuration.certificatePath, keyPath: configuration.privateKeyPath, logger: logger)
         } catch {
-            throw AdmissionError(.configuration, "cannot read the TLS certificate \(configuration.certificatePath): \(error)")
+            throw AdmissionError(.configuration, "\(error)")
         }
-        do {
-            key = try NIOSSLPrivateKey(file: configuration.privateKeyPath, format: .pem)
-        } catch {
-            throw AdmissionError(.configuration, "cannot read the TLS key \(configuration.privateKeyPath): \(error)")
-        }
-        guard !chain.isEmpty else { throw AdmissionError(.configuration, "\(configuration.certificatePath) holds no certificate") }
-        var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
-        tls.minimumTLSVersion = .tlsv12
-        self.tls = tls
     }
 
     /// Serves until the task is cancelled or, with `handlingSignals`, until SIGTERM or SIGINT
@@ -85,7 +77,7 @@ public struct WebhookServer: Sendable {
         let router = Router(context: BasicRequestContext.self)
         register(on: router)
         let app = Application(
-            router: router, server: try .tls(.http1(), tlsConfiguration: tls),
+            router: router, server: try .tls(.http1(), tlsConfiguration: tlsFiles.serverConfiguration()),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "custody-webhook"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
             logger: logger)

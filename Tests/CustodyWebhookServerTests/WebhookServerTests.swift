@@ -1,6 +1,7 @@
 // The admission webhook end to end: AdmissionReview v1 documents as the API server sends them,
 // over real TLS on 127.0.0.1, deciding about images in a real Distribution registry signed by
 // `custody sign` (cosign format), with the registry's faults (stopped, slower than the deadline).
+import AsyncHTTPClient
 import CustodyAdmission
 import CustodyOCI
 import CustodyPolicy
@@ -8,6 +9,9 @@ import CustodyRegistry
 import CustodyStores
 import CustodyTestSupport
 import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOSSL
 import Testing
 
 @Suite(
@@ -278,5 +282,44 @@ struct WebhookServerTests {
         let after = try await webhook.review("/validate", Reviews.pod(images: [image]))
         #expect(after["allowed"] as? Bool == false, "the cached allow of generation 1 does not apply to generation 2: \(after)")
         await webhook.stop()
+    }
+
+    @Test("a rotated certificate is served without a restart; a half-written rotation (new certificate, old key) keeps the old pair")
+    func certificateRotation() async throws {
+        let bed = try await offPool { try SignedRegistry() }
+        defer { bed.stop() }
+        let webhook = try await RunningWebhook(policyPath: try bed.writePolicy(), work: bed.work)
+        let old = webhook.certificates
+        let new = try await offPool { try TestCertificates(inFolder: bed.work.file("rotated")) }
+
+        /// Whether a fresh connection that trusts only `ca` completes a request.
+        func reachable(trusting ca: String) async -> Bool {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.trustRoots = .file(ca)
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls))
+            let response = try? await client.execute(HTTPClientRequest(url: "https://127.0.0.1:\(webhook.port)/healthz"), timeout: .seconds(60))
+            try? await client.shutdown()
+            return response?.status.code == 200
+        }
+        /// Replaces `path` with the bytes of `source` (a new file renamed into place, as a
+        /// Secret volume update does).
+        func replace(_ path: String, with source: String) throws {
+            let temporary = path + ".new"
+            try Data(contentsOf: URL(fileURLWithPath: source)).write(to: URL(fileURLWithPath: temporary))
+            guard rename(temporary, path) == 0 else { throw TestSupportError("rename \(temporary)") }
+        }
+
+        #expect(await reachable(trusting: old.caCertificate))
+        #expect(await !reachable(trusting: new.caCertificate))
+
+        // Only the certificate changed: the key does not belong to it, so the old pair stays.
+        try replace(old.serverCertificate, with: new.serverCertificate)
+        #expect(await reachable(trusting: old.caCertificate), "a half-written rotation must not break the webhook")
+
+        // Then the key: the new pair is served to new connections.
+        try replace(old.serverKey, with: new.serverKey)
+        #expect(await reachable(trusting: new.caCertificate), "the rotated certificate is served")
+        #expect(await !reachable(trusting: old.caCertificate))
+        #expect(await webhook.stop() == 0)
     }
 }

@@ -10,6 +10,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOSSL
+import Synchronization
 
 /// Runs blocking work (child processes) on a Dispatch thread, off Swift's cooperative pool, which
 /// the in-process server needs.
@@ -119,11 +120,20 @@ final class RunningWebhook: Sendable {
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls))
     }
 
+    private let clientOpen = Mutex(true)
+
     /// Stops the webhook (SIGTERM; it drains and exits) and returns its exit status.
     @discardableResult
     func stop() async -> Int32 {
-        try? await client.shutdown()
+        if clientOpen.withLock({ open in defer { open = false }; return open }) { try? await client.shutdown() }
         return (try? await offPool { [process] in process.terminate().status }) ?? -1
+    }
+
+    /// A test that threw before ``stop()`` still closes the client (AsyncHTTPClient traps on a
+    /// client dropped without shutdown) and stops the process.
+    deinit {
+        if clientOpen.withLock({ open in defer { open = false }; return open }) { try? client.syncShutdown() }
+        process.stop()
     }
 
     /// The audit records written so far.
