@@ -67,12 +67,18 @@ public struct JSONNumber: Hashable, Sendable, CustomStringConvertible {
 public struct JSONObject: Hashable, Sendable, Sequence {
     /// The members in document order.
     public private(set) var members: [(key: String, value: JSONValue)]
-    private var index: [ExactKey: Int]
+    /// Member positions by key, built only once an object has more than ``linearLimit`` members:
+    /// most objects are small, and comparing a few keys costs less than hashing them into a
+    /// table of their own.
+    private var index: [ExactKey: Int]?
+
+    /// The most members looked up by comparing keys one by one.
+    static let linearLimit = 8
 
     /// An empty object.
     public init() {
         self.members = []
-        self.index = [:]
+        self.index = nil
     }
 
     /// Builds an object from members; returns `nil` if a key repeats.
@@ -84,19 +90,40 @@ public struct JSONObject: Hashable, Sendable, Sequence {
     /// Adds a member; returns `false` (and changes nothing) when the key is already present.
     @discardableResult
     public mutating func insert(_ key: String, _ value: JSONValue) -> Bool {
-        // One hash lookup on the common path (a new key); a repeated key is put back.
-        let exact = ExactKey(key)
-        if let existing = index.updateValue(members.count, forKey: exact) {
-            index[exact] = existing
-            return false
+        if index != nil {
+            // One hash lookup on the common path (a new key); a repeated key is put back.
+            let exact = ExactKey(key)
+            if let existing = index!.updateValue(members.count, forKey: exact) {
+                index![exact] = existing
+                return false
+            }
+        } else {
+            if position(of: key) != nil { return false }
+            if members.count == Self.linearLimit {
+                var built: [ExactKey: Int] = [:]
+                built.reserveCapacity(members.count * 2)
+                for (position, member) in members.enumerated() { built[ExactKey(member.key)] = position }
+                built[ExactKey(key)] = members.count
+                index = built
+            }
         }
         members.append((key, value))
         return true
     }
 
+    /// The position of `key` among the first ``linearLimit`` members, compared byte for byte.
+    private func position(of key: String) -> Int? {
+        let length = key.utf8.count
+        for (position, member) in members.enumerated() where member.key.utf8.count == length && member.key.utf8.elementsEqual(key.utf8) {
+            return position
+        }
+        return nil
+    }
+
     /// The value for `key`, if present.
     public subscript(key: String) -> JSONValue? {
-        index[ExactKey(key)].map { members[$0].value }
+        if let index { return index[ExactKey(key)].map { members[$0].value } }
+        return position(of: key).map { members[$0].value }
     }
 
     /// The keys in document order.
