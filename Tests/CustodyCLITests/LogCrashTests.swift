@@ -135,8 +135,8 @@ struct LogCrashTests {
             guard load.process.isRunning else {
                 throw TestSupportError("log-load.py exited after \(seen) acknowledgements:\n\(load.process.errorText)\(load.process.outputText)")
             }
-            guard clock.now - start < .seconds(60) else {
-                throw TestSupportError("only \(seen) of \(count) entries acknowledged in a minute:\n\(load.process.errorText)")
+            guard clock.now - start < .seconds(180) else {
+                throw TestSupportError("only \(seen) of \(count) entries acknowledged in three minutes:\n\(load.process.errorText)")
             }
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -266,7 +266,7 @@ private final class ChildProcess: @unchecked Sendable {
             let text = outputText
             let lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
             if let line = lines.first(where: { $0.hasPrefix(prefix) }) { return String(line) }
-            guard !exited, clock.now - start < .seconds(60) else {
+            guard !exited, clock.now - start < .seconds(180) else {
                 throw TestSupportError("no line starting with \(prefix.debugDescription); output:\n\(text)\nerrors:\n\(errorText)")
             }
             try await Task.sleep(for: .milliseconds(20))

@@ -22,7 +22,10 @@ struct SequencerRecoveryTests {
                     storage: storage, origin: logOrigin, signer: try makeSigner(), configuration: .init(batchInterval: .milliseconds(20)))
                 _ = try await sequencer.appendEntry(leaf(0))
                 storage.failNextIntegrate()
-                let answered = try await withDeadline(.seconds(20)) {
+                // The deadline only has to catch a caller that waits forever (the bug); it is
+                // long because the whole suite shares two cores, and a test process kept waiting
+                // for tens of seconds must not pass for a hang.
+                let answered = try await withDeadline(.seconds(180)) {
                     await withTaskGroup(of: Void.self) { group in
                         for number in 1...5 {
                             group.addTask { _ = try? await sequencer.appendEntry(leaf(number)) }
