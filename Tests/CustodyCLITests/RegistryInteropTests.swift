@@ -31,7 +31,7 @@ import Testing
     "registry interop: custody and skopeo sign and verify through a real registry",
     .enabled(if: PeerTool.availableOrCI("docker-registry", "skopeo", "gpg", "umoci")),
     .serialized,
-    .timeLimit(.minutes(5))
+    .timeLimit(.minutes(10))
 )
 struct RegistryInteropTests {
     // MARK: custody signs, skopeo verifies on pull

@@ -54,7 +54,7 @@ private let signingKeys = ["rsa", "ed25519", "rsa-pass", "ed25519-pass", "p256",
 @Suite(
     "simple signing: custody interoperates with gpg and skopeo",
     .enabled(if: PeerTool.availableOrCI("gpg", "skopeo", "umoci", "python3")),
-    .timeLimit(.minutes(5))
+    .timeLimit(.minutes(10))
 )
 struct SimpleSigningInteropTests {
     // MARK: gpg / skopeo → custody

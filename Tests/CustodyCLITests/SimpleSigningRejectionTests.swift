@@ -67,7 +67,7 @@ private let rejectedMessages: [RejectedMessage] = [
 @Suite(
     "simple signing: custody denies bad signatures with distinct reasons",
     .enabled(if: PeerTool.availableOrCI("gpg", "skopeo", "umoci", "python3")),
-    .timeLimit(.minutes(5))
+    .timeLimit(.minutes(10))
 )
 struct SimpleSigningRejectionTests {
     @Test("standalone-verify denies with exit 1, one line, and the reason", arguments: rejectedMessages)

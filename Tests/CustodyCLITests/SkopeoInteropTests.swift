@@ -94,7 +94,7 @@ private let tamperedImages: [InteropImage] = [
 @Suite(
     "custody agrees with skopeo on real images",
     .enabled(if: PeerTool.availableOrCI("skopeo", "umoci", "python3")),
-    .timeLimit(.minutes(5))
+    .timeLimit(.minutes(10))
 )
 struct SkopeoInteropTests {
     // MARK: custody digest

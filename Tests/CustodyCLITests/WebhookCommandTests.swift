@@ -24,7 +24,7 @@ import Darwin
 @Suite(
     "webhook serve, audit query and audit replay, end to end",
     .enabled(if: PeerTool.availableOrCI("docker-registry", "skopeo", "openssl", "python3")),
-    .timeLimit(.minutes(5))
+    .timeLimit(.minutes(10))
 )
 struct WebhookCommandTests {
     // MARK: a) mutate

@@ -9,7 +9,7 @@ import Testing
 @Suite(
     "RegistryClient against docker-registry",
     .enabled(if: PeerTool.availableOrCI("docker-registry", "skopeo")),
-    .timeLimit(.minutes(3))
+    .timeLimit(.minutes(10))
 )
 struct RegistryClientTests {
     // MARK: Manifests

@@ -8,7 +8,7 @@ import Testing
 @Suite(
     "RegistryClient against a misbehaving registry",
     .enabled(if: PeerTool.availableOrCI("python3")),
-    .timeLimit(.minutes(3))
+    .timeLimit(.minutes(10))
 )
 struct RegistryFaultTests {
     /// A digest that nothing the fault server sends has.

@@ -9,7 +9,7 @@ import Testing
 @Suite(
     "RegistryClient over TLS",
     .enabled(if: PeerTool.availableOrCI("docker-registry", "openssl")),
-    .timeLimit(.minutes(3))
+    .timeLimit(.minutes(10))
 )
 struct RegistryTLSTests {
     @Test("a CA trusted through certificateAuthorityFiles works; without it the certificate is refused; tlsVerify false works")

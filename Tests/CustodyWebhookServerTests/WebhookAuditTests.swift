@@ -14,7 +14,7 @@ import Testing
 @Suite(
     "admission webhook: updates and the audit trail",
     .enabled(if: PeerTool.availableOrCI("docker-registry", "skopeo", "openssl")),
-    .timeLimit(.minutes(5))
+    .timeLimit(.minutes(10))
 )
 struct WebhookAuditTests {
     /// A Deployment UPDATE review: `old` images before, `new` images after.

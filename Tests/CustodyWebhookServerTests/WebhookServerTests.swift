@@ -17,7 +17,7 @@ import Testing
 @Suite(
     "admission webhook over TLS against a real registry",
     .enabled(if: PeerTool.availableOrCI("docker-registry", "skopeo", "openssl")),
-    .timeLimit(.minutes(5))
+    .timeLimit(.minutes(10))
 )
 struct WebhookServerTests {
     @Test("a signed image is allowed; /mutate pins the tag to the verified digest, /validate does not patch; the uid is echoed")
