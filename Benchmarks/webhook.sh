@@ -18,8 +18,9 @@
 # webhook's log (one line per decision, swift-log's default stderr handler) goes to a file.
 #
 # cached:   `custody webhook serve --tls-verify=false` with its default caches (decisions
-#           300 s, tags 10 s), warmed by one curl; wrk -t2 -c16 (and -c1 for the latency of one
-#           admission at a time). Goal at 16 connections: p99 <= 5 ms and >= 5,000 admissions/s.
+#           300 s, tags 10 s), warmed by one curl; wrk -t2 with each of CACHED_CONNECTIONS (8: the
+#           most the goal allows; 16: past saturation; 1: one admission at a time). Goal, at the
+#           same time: p99 <= 5 ms and >= 5,000 admissions/s; checked for every row.
 #           The tag is re-resolved every 10 s (one HEAD, single-flight).
 # audit:    the same with --audit-file (a JSON line per decision, with the evidence: manifest and
 #           signatures), to show what the audit trail costs.
@@ -42,7 +43,7 @@
 # is shared), the webhook's CPU time per admission, and its own decision-time histogram mean and
 # cache counters from /metrics. The summary table ends the output; goals are checked after it.
 #
-# Environment: DURATION (15 s per run), THREADS (wrk threads, 2, fewer with fewer connections), CACHED_CONNECTIONS ("16 1"), AUDIT_CONNECTIONS (16),
+# Environment: DURATION (15 s per run), THREADS (wrk threads, 2, fewer with fewer connections), CACHED_CONNECTIONS ("8 16 1"), AUDIT_CONNECTIONS (16),
 # UNCACHED_CONNECTIONS ("1 4 16"), POD8_CONNECTIONS ("1 4"), CUSTODY (a custody binary to use instead of building one),
 # PROFILE=1 (also `perf record -g` the webhook during each run; reports in the work directory),
 # REVIEW (the review template, default Benchmarks/webhook/pod-review.json; "@IMAGE@" and "@UID@"
@@ -56,7 +57,7 @@ WORK="$ROOT/Benchmarks/.work/webhook"
 MODE=${1:-all}
 DURATION=${DURATION:-15}
 THREADS=${THREADS:-2}
-CACHED_CONNECTIONS=${CACHED_CONNECTIONS:-"16 1"}
+CACHED_CONNECTIONS=${CACHED_CONNECTIONS:-"8 16 1"}
 AUDIT_CONNECTIONS=${AUDIT_CONNECTIONS:-16}
 UNCACHED_CONNECTIONS=${UNCACHED_CONNECTIONS:-"1 4 16"}
 POD8_CONNECTIONS=${POD8_CONNECTIONS:-"1 4"}
@@ -319,8 +320,6 @@ awk -F'\t' 'NR > 1 {
   errors = ($6 == 0) ? "no errors" : $6 " ERRORS (wrong answers; see the wrk output for the first of each thread)"
   if ($1 ~ /8images/)
     printf "%-16s c%-3s p99 %.2f ms (no goal); %s\n", $1, $2, $5, errors
-  else if ($1 ~ /^cached/ && $2 != 16)
-    printf "%-16s c%-3s p99 %.2f ms (goal <= 5): %s; (the throughput goal is for 16 connections); %s\n", $1, $2, $5, ($5 <= 5 ? "met" : sprintf("MISSED by %.1fx", $5 / 5)), errors
   else if ($1 ~ /^cached/)
     printf "%-16s c%-3s p99 %.2f ms (goal <= 5): %s; %.0f req/s (goal >= 5000): %s; %s\n", $1, $2, $5, ($5 <= 5 ? "met" : sprintf("MISSED by %.1fx", $5 / 5)), $3, ($3 >= 5000 ? "met" : sprintf("MISSED by %.1fx", 5000 / $3)), errors
   else
