@@ -241,11 +241,18 @@ public struct PolicyDecision: Sendable, Hashable, Codable {
 public enum DecisionTime {
     /// `date` as `2026-03-01T12:00:00.000Z`.
     public static func format(_ date: Date) -> String {
-        // Rounded to the millisecond first: a time parsed back from this text is a binary
-        // fraction just below the written value, and formatting truncates, so without rounding
-        // "….905Z" would come back as "….904Z".
-        let rounded = Date(timeIntervalSinceReferenceDate: (date.timeIntervalSinceReferenceDate * 1000).rounded() / 1000)
-        return rounded.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: TimeZone(identifier: "UTC")!))
+        // Whole milliseconds first, then the text: a Date holds binary fractions, so "….009" may
+        // be stored as "….00899…", and a formatter that truncates would write ".008". Written
+        // from the integer, a time parsed back from this text formats to the same text.
+        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        var (seconds, fraction) = milliseconds.quotientAndRemainder(dividingBy: 1000)
+        if fraction < 0 {
+            seconds -= 1
+            fraction += 1000
+        }
+        let whole = Date(timeIntervalSince1970: Double(seconds)).formatted(Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!))
+        let digits = String(fraction)
+        return whole.dropLast() + "." + String(repeating: "0", count: 3 - digits.count) + digits + "Z"
     }
 
     /// An RFC 3339 time, with or without fractional seconds.

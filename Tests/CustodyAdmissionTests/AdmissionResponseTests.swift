@@ -537,16 +537,23 @@ struct AdmissionControllerTests {
         #expect(podsOnly.response.patch.isEmpty)
     }
 
-    @Test("a Deployment CREATE pins every tagged image site, leaving digest-pinned ones alone")
-    func deploymentPinning() async throws {
-        let setup = try Setup(policy: Self.acceptRegistryExample)
-        defer { setup.directory.remove() }
+    /// A cache that already allowed the images of the fixture Deployment (`shop/web:TAG`,
+    /// `shop/migrate:1.4`, `shop/models:v3` by tag, `shop/proxy` by digest).
+    static func shopCache(webTag: String) async throws -> VerificationCache {
         let cache = Self.longLivedCache()
-        for tag in ["registry.example/shop/web:1.4", "registry.example/shop/migrate:1.4", "registry.example/shop/models:v3"] {
+        for tag in ["registry.example/shop/web:\(webTag)", "registry.example/shop/migrate:1.4", "registry.example/shop/models:v3"] {
             try await Self.remember(cache, tag: tag, reference: tag, digest: Self.digest)
         }
         let proxy = "registry.example/shop/proxy@" + F.webDigest
         try await Self.remember(cache, tag: nil, reference: proxy, digest: try Digest(parsing: F.webDigest))
+        return cache
+    }
+
+    @Test("a Deployment CREATE pins every tagged image site, leaving digest-pinned ones alone")
+    func deploymentPinning() async throws {
+        let setup = try Setup(policy: Self.acceptRegistryExample)
+        defer { setup.directory.remove() }
+        let cache = try await Self.shopCache(webTag: "1.4")
         let answer = try await Self.review(setup.controller(cache: cache), F.deploymentCreate, endpoint: .mutate)
         #expect(answer.response.allowed == true)
         #expect(answer.response.patch == [
@@ -562,12 +569,7 @@ struct AdmissionControllerTests {
     func updatePinning() async throws {
         let setup = try Setup(policy: Self.acceptRegistryExample)
         defer { setup.directory.remove() }
-        let cache = Self.longLivedCache()
-        for tag in ["registry.example/shop/web:1.5", "registry.example/shop/migrate:1.4", "registry.example/shop/models:v3"] {
-            try await Self.remember(cache, tag: tag, reference: tag, digest: Self.digest)
-        }
-        let proxy = "registry.example/shop/proxy@" + F.webDigest
-        try await Self.remember(cache, tag: nil, reference: proxy, digest: try Digest(parsing: F.webDigest))
+        let cache = try await Self.shopCache(webTag: "1.5")
         let answer = try await Self.review(setup.controller(cache: cache), F.deploymentUpdate, endpoint: .mutate)
         #expect(answer.response.allowed == true)
         #expect(answer.response.patch == [.init(replace: "/spec/template/spec/containers/0/image", with: "registry.example/shop/web:1.5@\(Self.digest)")])
