@@ -9,8 +9,9 @@
 #    only when something is missing. While installing, service starts are blocked with a
 #    temporary /usr/sbin/policy-rc.d (exit 101), because docker-registry's post-install script
 #    would otherwise start a system registry on :5000. Tests start their own registry instead.
-#    Also installs the Python packages the tests use (cryptography, pynacl, and bcrypt for the
-#    registry's htpasswd file) with pip when they cannot be imported.
+#    Also installs the Python packages the tests use (cryptography, pynacl, bcrypt for the
+#    registry's htpasswd file, jsonpatch as an independent RFC 6902 implementation) with pip
+#    when they cannot be imported.
 # 2. Runs `swift test "$@"` from the repository root and exits with its status; on failure it
 #    repeats the failing lines at the end of the output.
 #
@@ -88,6 +89,7 @@ PYTHON_PACKAGES=(
   "cryptography:cryptography"
   "nacl:pynacl"
   "bcrypt:bcrypt"
+  "jsonpatch:jsonpatch"
 )
 
 install_missing_python_packages() {

@@ -48,9 +48,13 @@ struct WebhookAuditTests {
         #expect(unchanged["allowed"] as? Bool == true, "\(unchanged)")
         #expect(unchanged["patch"] == nil, "nothing changed, nothing patched: \(unchanged)")
 
-        let changed = try await webhook.review("/mutate", Self.update(old: [first, first], new: [first, second]))
+        let review = Self.update(old: [first, first], new: [first, second])
+        let changed = try await webhook.review("/mutate", review)
         #expect(changed["allowed"] as? Bool == true, "\(changed)")
         #expect(try decodedPatch(changed) == [["op": "replace", "path": "/spec/template/spec/containers/1/image", "value": "\(second)@\(secondDigest)"]])
+        let patched = try await patchedObject(review, changed, work: bed.work)
+        let containers = (((patched["spec"] as? [String: Any])?["template"] as? [String: Any])?["spec"] as? [String: Any])?["containers"] as? [[String: Any]]
+        #expect(containers?.compactMap { $0["image"] as? String } == [first, "\(second)@\(secondDigest)"], "applied independently (jsonpatch)")
         await webhook.stop()
     }
 

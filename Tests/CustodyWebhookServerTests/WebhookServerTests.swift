@@ -29,7 +29,8 @@ struct WebhookServerTests {
         try await offPool { try bed.sign(image) }
         let webhook = try await RunningWebhook(policyPath: try bed.writePolicy(), work: bed.work)
 
-        let mutated = try await webhook.review("/mutate?timeout=10s", Reviews.deployment(uid: "uid-mutate-1", images: [image], initImages: [image]))
+        let review = Reviews.deployment(uid: "uid-mutate-1", images: [image], initImages: [image])
+        let mutated = try await webhook.review("/mutate?timeout=10s", review)
         #expect(mutated["uid"] as? String == "uid-mutate-1")
         #expect(mutated["allowed"] as? Bool == true, "\(mutated)")
         let patch = try decodedPatch(mutated)
@@ -37,6 +38,26 @@ struct WebhookServerTests {
             ["op": "replace", "path": "/spec/template/spec/containers/0/image", "value": "\(image)@\(digest)"],
             ["op": "replace", "path": "/spec/template/spec/initContainers/0/image", "value": "\(image)@\(digest)"],
         ])
+        // Applied by an independent RFC 6902 implementation, the patch pins exactly those two
+        // images and changes nothing else.
+        let patched = try await patchedObject(review, mutated, work: bed.work)
+        let podSpec = ((patched["spec"] as? [String: Any])?["template"] as? [String: Any])?["spec"] as? [String: Any]
+        #expect((podSpec?["containers"] as? [[String: Any]])?.first?["image"] as? String == "\(image)@\(digest)")
+        #expect((podSpec?["initContainers"] as? [[String: Any]])?.first?["image"] as? String == "\(image)@\(digest)")
+        let original = try #require(try JSONSerialization.jsonObject(with: Data(review)) as? [String: Any])
+        var expected = try #require((original["request"] as? [String: Any])?["object"] as? [String: Any])
+        var template = try #require((expected["spec"] as? [String: Any])?["template"] as? [String: Any])
+        var spec = try #require(template["spec"] as? [String: Any])
+        for list in ["containers", "initContainers"] {
+            var entries = try #require(spec[list] as? [[String: Any]])
+            entries[0]["image"] = "\(image)@\(digest)"
+            spec[list] = entries
+        }
+        template["spec"] = spec
+        var outerSpec = try #require(expected["spec"] as? [String: Any])
+        outerSpec["template"] = template
+        expected["spec"] = outerSpec
+        #expect(NSDictionary(dictionary: patched).isEqual(to: expected), "only the two images changed")
 
         let validated = try await webhook.review("/validate?timeout=10s", Reviews.deployment(uid: "uid-validate-1", images: [image]))
         #expect(validated["uid"] as? String == "uid-validate-1")

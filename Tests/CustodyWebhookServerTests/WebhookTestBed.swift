@@ -10,6 +10,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOSSL
+import Testing
 import Synchronization
 
 /// Runs blocking work (child processes) on a Dispatch thread, off Swift's cooperative pool, which
@@ -222,3 +223,19 @@ func decodedPatch(_ response: [String: Any]) throws -> [[String: String]] {
     else { throw TestSupportError("patch is not a base64 JSON Patch: \(response)") }
     return operations
 }
+
+/// `review`'s object with the response's patch applied by an independent RFC 6902
+/// implementation (PyPI `jsonpatch`, through `Scripts/apply-json-patch.py`), as the API server
+/// would apply it.
+func patchedObject(_ review: [UInt8], _ response: [String: Any], work: TemporaryDirectory) async throws -> [String: Any] {
+    let patch = try #require(response["patch"] as? String, "no patch in \(response)")
+    let file = try work.write(review, to: "review-\(UUID().uuidString.prefix(8)).json")
+    let result = try await offPool {
+        try runProcess("python3", [Fixtures.repositoryRoot + "/Scripts/apply-json-patch.py", file, patch])
+    }
+    guard result.status == 0, let object = try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any] else {
+        throw TestSupportError("apply-json-patch.py: \(result)")
+    }
+    return object
+}
+
