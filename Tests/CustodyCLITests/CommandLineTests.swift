@@ -49,6 +49,26 @@ struct CommandLineTests {
         #expect(!outcome.stderr.isEmpty)
     }
 
+    static let serve = ["webhook", "serve", "--policy", "p.json", "--tls-cert", "c.pem", "--tls-key", "k.pem"]
+
+    @Test("webhook serve and audit query refuse bad settings before doing anything: exit 64 naming the flag", arguments: [
+        (serve + ["--mode", "audit"], "--mode must be enforce or warn"),
+        (serve + ["--pin-kinds", "Pod,Cronjob"], "--pin-kinds"),
+        (serve + ["--log-server", "http://127.0.0.1:1"], "--log-server and --log-key go together"),
+        (serve + ["--cache-ttl", "-1"], "--cache-ttl"),
+        (serve + ["--verification-timeout", "0"], "--verification-timeout must be 1 to 600 seconds"),
+        (serve + ["--reload-interval", "1"], "--reload-interval must be 10 to 600000 milliseconds"),
+        (serve + ["--listen", "8443"], "--listen must be HOST:PORT"),
+        (["audit", "query", "audit.jsonl", "--outcome", "maybe"], "--outcome must be allowed, denied or warned"),
+        (["audit", "query", "audit.jsonl", "--since", "yesterday"], "--since must be an RFC 3339 time"),
+        (["audit", "query", "audit.jsonl", "--limit", "0"], "--limit must be at least 1"),
+    ])
+    func webhookAndAuditSettings(_ arguments: [String], _ reason: String) async {
+        let outcome = await run(arguments)
+        #expect(outcome.status == 64, "\(outcome.stderr)")
+        #expect(outcome.stderr.contains(reason), "\(outcome.stderr)")
+    }
+
     @Test("help exits 0 and lists the subcommands")
     func help() async {
         let outcome = await run(["--help"])
