@@ -102,7 +102,6 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: upcoming
         ),
@@ -270,14 +269,13 @@ let package = Package(
         .testTarget(
             name: "CustodyWebhookServerTests",
             dependencies: [
-                "CustodyWebhookServer", "CustodyAdmission", "CustodyJSON", "CustodyOCI", "CustodyPolicy", "CustodyStores", "CustodyKeys",
-                "CustodySign", "CustodyRegistry", "CustodyTestSupport", "custody", "CustodyLog", "CustodyLogServer", "CustodyLogClient",
+                "CustodyAdmission", "CustodyOCI", "CustodyPolicy", "CustodyStores", "CustodyKeys",
+                "CustodyRegistry", "CustodyTestSupport", "custody", "CustodyLog", "CustodyLogServer", "CustodyLogClient",
                 "CustodyTransparency", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: upcoming
         ),
