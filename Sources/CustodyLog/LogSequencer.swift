@@ -46,6 +46,9 @@ public actor LogSequencer {
         /// Whether this call added the entry; false when the log already held the same bytes or
         /// another call was adding them (the first caller gets true).
         public var isNew: Bool = false
+        /// The entry's inclusion proof in ``state``, when the sequencer built it with the batch
+        /// that integrated the entry; nil otherwise (build it from the tiles).
+        public var inclusionProof: [MerkleHash]? = nil
     }
 
     private struct Pending {
@@ -315,8 +318,9 @@ public actor LogSequencer {
             self.edgeBundle = bundleEntries
             self.publishedState = state
             integratedBatches += 1
+            let proofs = batchProofs(oldSize: oldSize, newSize: newSize, changed: changedTiles)
             for (offset, entry) in batch.enumerated() {
-                let result = AppendResult(index: oldSize + UInt64(offset), state: state)
+                let result = AppendResult(index: oldSize + UInt64(offset), state: state, inclusionProof: proofs?[offset])
                 // The first waiter queued the entry; the others joined it.
                 for (position, waiter) in entry.waiters.enumerated() {
                     var answer = result
@@ -348,6 +352,19 @@ public actor LogSequencer {
         while recentFullTiles.count > Self.recentFullTileLimit {
             recentTiles[recentFullTiles.removeFirst()] = nil
         }
+    }
+
+    /// The inclusion proofs of the entries a batch just integrated (indexes `oldSize..<newSize`)
+    /// in the tree of `newSize`, from the tiles in memory, or nil when a tile they need is not
+    /// in memory (the caller then builds each proof from the stored tiles).
+    ///
+    /// Every node such a proof needs lies in a tile the batch changed or on the right edge of
+    /// the new tree, and proofs of neighbouring entries share most nodes, so the whole batch
+    /// costs about one hash per entry.
+    private func batchProofs(oldSize: UInt64, newSize: UInt64, changed: [Tile]) -> [[MerkleHash]]? {
+        let edge = TileID.rightEdge(treeSize: newSize).compactMap { recentTiles[$0] }
+        guard let reader = try? TiledTreeReader(treeSize: newSize, tiles: changed + edge) else { return nil }
+        return try? reader.inclusionProofs(indexes: oldSize..<newSize)
     }
 
     /// A tile a recent batch wrote, with exactly this ID (width included), if the sequencer has it.

@@ -184,8 +184,8 @@ struct LogAPI: Sendable {
         guard leaf.count <= EntryBundle.maxEntryBytes else {
             throw LogAPIError(status: 413, code: "entryTooLarge", message: "the entry is over \(EntryBundle.maxEntryBytes) bytes")
         }
-        let (index, state, isNew) = try await appendOrFind(leaf)
-        let proof = try await inclusionProof(index: index, leaf: leaf, state: state)
+        let (index, state, isNew, batchProof) = try await appendOrFind(leaf)
+        let proof = try await inclusionProof(index: index, leaf: leaf, state: state, built: batchProof)
         let answer = TransparencyLogEntry(
             logIndex: index, logKeyHash: logKey.keyHash, kind: entry.kindVersion.kind, version: entry.kindVersion.version,
             proof: proof, canonicalizedBody: leaf)
@@ -195,8 +195,8 @@ struct LogAPI: Sendable {
 
     /// The entry's index and an integrated state with a checkpoint that covers it (the sequencer
     /// gives the existing index when the log already holds the same leaf bytes), and whether this
-    /// request added it.
-    func appendOrFind(_ leaf: [UInt8]) async throws -> (UInt64, LogTreeState, Bool) {
+    /// request added it, with the inclusion proof in that state when the sequencer built it.
+    func appendOrFind(_ leaf: [UInt8]) async throws -> (UInt64, LogTreeState, Bool, [MerkleHash]?) {
         let appended: LogSequencer.AppendResult
         do {
             appended = try await sequencer.appendEntry(leaf)
@@ -206,7 +206,7 @@ struct LogAPI: Sendable {
         guard appended.index < appended.state.size, appended.state.checkpoint != nil else {
             throw LogAPIError(status: 500, code: "internal", message: "the log acknowledged an entry without a covering checkpoint")
         }
-        return (appended.index, appended.state, appended.isNew)
+        return (appended.index, appended.state, appended.isNew, appended.inclusionProof)
     }
 
     /// What a client is told when the sequencer refuses: back-pressure and shutdown are 503,
@@ -223,9 +223,15 @@ struct LogAPI: Sendable {
         }
     }
 
-    /// An inclusion proof for `index` in a published state, built from the stored tiles and
-    /// checked against that state's root before it is returned.
-    func inclusionProof(index: UInt64, leaf: [UInt8], state initial: LogTreeState) async throws -> InclusionProofAnswer {
+    /// An inclusion proof for `index` in a published state, checked against that state's root
+    /// before it is returned: the proof the sequencer `built` with the entry's batch when there
+    /// is one and it checks, else one built from the stored tiles.
+    func inclusionProof(index: UInt64, leaf: [UInt8], state initial: LogTreeState, built: [MerkleHash]? = nil) async throws -> InclusionProofAnswer {
+        if let built, let checkpoint = initial.checkpoint,
+           (try? UntrustedInclusionProof(index: index, treeSize: initial.size, hashes: built).verify(
+               leafHash: MerkleHash.leaf(leaf), rootHash: initial.rootHash)) != nil {
+            return InclusionProofAnswer(index: index, treeSize: initial.size, rootHash: initial.rootHash, hashes: built, checkpoint: checkpoint)
+        }
         var state = initial
         // A newer batch can replace a partial tile while the proof is built; then the proof is
         // built again against the newer state.

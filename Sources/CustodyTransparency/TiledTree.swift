@@ -56,6 +56,33 @@ public struct TiledTreeReader: Sendable {
         try MerkleProof.inclusionProof(index: index, treeSize: treeSize, hash: hash(of:))
     }
 
+    /// The inclusion proofs of several leaves, in the order given. Subtree hashes the proofs
+    /// share (as the proofs of neighbouring leaves share most of theirs) are computed once, so
+    /// the proofs of a whole batch of new leaves cost about one hash per leaf beyond the lookups.
+    ///
+    /// - Throws: what ``inclusionProof(index:)`` throws, for the first index that fails.
+    public func inclusionProofs(indexes: some Sequence<UInt64>) throws -> [[MerkleHash]] {
+        var memo: [NodeID: MerkleHash] = [:]
+        return try indexes.map { index in
+            try MerkleProof.inclusionProof(index: index, treeSize: treeSize) { node in
+                _ = try TileID.containing(node, treeSize: treeSize)
+                return try hash(of: node, memo: &memo)
+            }
+        }
+    }
+
+    /// The hash of a complete subtree: a stored hash read from its tile, or the hash of its two
+    /// children, remembered in `memo`.
+    private func hash(of node: NodeID, memo: inout [NodeID: MerkleHash]) throws -> MerkleHash {
+        if node.level % TileID.height == 0 { return try hash(of: node) }
+        if let known = memo[node] { return known }
+        let left = try hash(of: NodeID(level: node.level - 1, index: node.index << 1), memo: &memo)
+        let right = try hash(of: NodeID(level: node.level - 1, index: node.index << 1 | 1), memo: &memo)
+        let hash = MerkleHash.node(left, right)
+        memo[node] = hash
+        return hash
+    }
+
     /// The consistency proof from the tree of `oldSize` leaves to this tree.
     public func consistencyProof(oldSize: UInt64) throws -> [MerkleHash] {
         try MerkleProof.consistencyProof(oldSize: oldSize, newSize: treeSize, hash: hash(of:))

@@ -272,7 +272,7 @@ struct LogStorageTests {
         }
     }
 
-    @Test("concurrent appends from many tasks are all acknowledged and all stored", arguments: Backend.available)
+    @Test("concurrent appends from many tasks are all acknowledged with a proof and all stored", arguments: Backend.available)
     func concurrentAppends(backend: Backend) async throws {
         try await withLog(backend) { location in
             let storage = try await location.open()
@@ -286,7 +286,12 @@ struct LogStorageTests {
                         var acknowledged: [Acknowledged] = []
                         for number in stride(from: task, to: count, by: 40) {
                             let entry = leaf(number, tag: "concurrent")
-                            acknowledged.append(Acknowledged(index: try await sequencer.appendEntry(entry).index, entry: entry))
+                            let result = try await sequencer.appendEntry(entry)
+                            // Each new entry comes with its proof in the state it was integrated in.
+                            let proof = try #require(result.inclusionProof)
+                            try UntrustedInclusionProof(index: result.index, treeSize: result.state.size, hashes: proof)
+                                .verify(leafHash: .leaf(entry), rootHash: result.state.rootHash)
+                            acknowledged.append(Acknowledged(index: result.index, entry: entry))
                         }
                         return acknowledged
                     }

@@ -128,6 +128,36 @@ import CustodyTransparency
         }
     }
 
+    /// The proofs of a batch's new leaves need only the tiles the batch changed and the right
+    /// edge of the new tree (what the log's sequencer keeps in memory), and built together they
+    /// equal the in-memory tree's proofs, one by one; a missing tile is an error, not a wrong proof.
+    @Test func batchProofsFromChangedAndRightEdgeTiles() throws {
+        let total = 70_000
+        let tree = MerkleTree(leafHashes: sampleLeafHashes(total))
+        var appender = TileAppender()
+        var latest: [TileID: Tile] = [:]
+        var size: UInt64 = 0
+        var generator = SeededGenerator(seed: 11)
+        while size < UInt64(total) {
+            let count = min(UInt64.random(in: 1...700, using: &generator), UInt64(total) - size)
+            for index in size..<size + count { appender.append(entry: Array("leaf \(index)".utf8)) }
+            let changed = appender.takeChangedTiles()
+            for tile in changed { latest[tile.id] = tile }
+            let newSize = size + count
+            let edge = TileID.rightEdge(treeSize: newSize).compactMap { latest[$0] }
+            let reader = try TiledTreeReader(treeSize: newSize, tiles: changed + edge)
+            let proofs = try reader.inclusionProofs(indexes: size..<newSize)
+            #expect(proofs.count == Int(count))
+            for (offset, proof) in proofs.enumerated() {
+                #expect(proof == (try tree.inclusionProof(index: size + UInt64(offset), treeSize: newSize)))
+            }
+            size = newSize
+        }
+        let reader = try TiledTreeReader(treeSize: 300, tiles: [])
+        #expect(throws: TransparencyError(code: .missingHash)) { try reader.inclusionProofs(indexes: [0]) }
+        #expect(throws: TransparencyError(code: .outOfRange)) { try reader.inclusionProofs(indexes: [300]) }
+    }
+
     /// Appending in batches, resuming each time from the stored right-edge tiles, writes the same
     /// tiles as one run, and each batch's changed tiles are exactly `TileID.changed`.
     @Test func appenderResumesFromRightEdge() throws {
