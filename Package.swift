@@ -6,7 +6,8 @@
 // - CustodyJSON    -> nothing (strict JSON reader and canonical writer; the bottom layer)
 // - CustodyOCI     -> CustodyJSON, Crypto (hashing only)
 // - CustodyFormats -> CustodyOCI, CustodyJSON (simple-signing claims; later envelopes, bundles)
-// - CustodyKeys    -> CustodyJSON, Crypto, _CryptoExtras (PEM and cosign key formats, NaCl secretbox, Signer)
+// - CustodyKeys    -> CustodyJSON, Crypto, _CryptoExtras, X509, SwiftASN1 (PEM and cosign key formats, NaCl secretbox,
+//                     Signer, certificates read as keys with the identities they name)
 // - CustodyOpenPGP -> Crypto, _CryptoExtras, CZlib (the system zlib; the RFC 9580 subset simple signing needs)
 // - CustodyRegistry -> CustodyOCI, CustodyJSON, AsyncHTTPClient and the NIO/NIOSSL types it needs (the only networked core target)
 // - CustodyStores  -> CustodyOCI, CustodyFormats, CustodyRegistry, Yams (where images and signatures live:
@@ -66,6 +67,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
     ],
     targets: [
         .target(name: "CustodyJSON", swiftSettings: upcoming),
@@ -81,6 +84,8 @@ let package = Package(
                 "CustodyJSON",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
             swiftSettings: upcoming
         ),

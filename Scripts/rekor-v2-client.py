@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Independent Rekor v2 client for the Custody log server tests (stdlib + cryptography).
 
-Usage: rekor-v2-client.py BASE_URL LOG_VERIFIER_KEY
+Usage: rekor-v2-client.py BASE_URL LOG_VERIFIER_KEY [--certificate] [--curve p256|p384|p521]
 
-Signs a fresh artifact digest with a new ECDSA P-256 key, posts a hashedRekordRequestV002,
+Signs a fresh artifact digest with a new ECDSA key (P-256 unless --curve), posts a
+hashedRekordRequestV002 (with --certificate the verifier is a self-signed X.509 certificate
+made here, naming an email address, a URI and a Sigstore OIDC issuer, instead of the key),
 and checks the answer without any Custody code: the canonicalized body (RFC 8785 form built
 here by hand), the inclusion proof (RFC 9162 section 2.1.3.2), the checkpoint's Ed25519
 signed-note signature and key ID (C2SP), and that logId.keyId is the C2SP key hash.
@@ -16,23 +18,60 @@ import os
 import sys
 import urllib.request
 
+import datetime
+
+from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
+from cryptography.x509.oid import NameOID, ObjectIdentifier
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tlog_check import b64, fail, leaf_hash, node_hash, parse_vkey, root_from_inclusion, verify_checkpoint  # noqa: E402
 
 
+CURVES = {
+    "p256": (ec.SECP256R1(), hashes.SHA256(), "PKIX_ECDSA_P256_SHA_256", "SHA2_256"),
+    "p384": (ec.SECP384R1(), hashes.SHA384(), "PKIX_ECDSA_P384_SHA_384", "SHA2_384"),
+    "p521": (ec.SECP521R1(), hashes.SHA512(), "PKIX_ECDSA_P521_SHA_512", "SHA2_512"),
+}
+SIGSTORE_ISSUER_V2 = ObjectIdentifier("1.3.6.1.4.1.57264.1.8")
+
+
+def certificate_for(key, hash_algorithm):
+    """A self-signed certificate for key, shaped like a Sigstore keyless one."""
+    issuer = b"https://accounts.example.com"
+    name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "custody-interop")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    builder = (x509.CertificateBuilder().subject_name(x509.Name([])).issuer_name(name)
+               .public_key(key.public_key()).serial_number(x509.random_serial_number())
+               .not_valid_before(now).not_valid_after(now + datetime.timedelta(minutes=10))
+               .add_extension(x509.SubjectAlternativeName([
+                   x509.RFC822Name("ci@example.com"),
+                   x509.UniformResourceIdentifier("https://github.com/example/app/.github/workflows/release.yml@refs/tags/v1")]),
+                   critical=True)
+               .add_extension(x509.UnrecognizedExtension(SIGSTORE_ISSUER_V2, bytes([0x0C, len(issuer)]) + issuer), critical=False))
+    return builder.sign(key, hash_algorithm).public_bytes(serialization.Encoding.DER)
+
+
 def main():
     base, vkey = sys.argv[1], sys.argv[2]
+    options = sys.argv[3:]
+    with_certificate = "--certificate" in options
+    curve = options[options.index("--curve") + 1] if "--curve" in options else "p256"
     name, key_id, material = parse_vkey(vkey)
 
-    key = ec.generate_private_key(ec.SECP256R1())
-    digest = hashlib.sha256(os.urandom(64)).digest()
-    signature = key.sign(digest, ec.ECDSA(Prehashed(hashes.SHA256())))
-    spki = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    verifier = {"publicKey": {"rawBytes": b64(spki)}, "keyDetails": "PKIX_ECDSA_P256_SHA_256"}
+    ec_curve, hash_algorithm, key_details, digest_name = CURVES[curve]
+    key = ec.generate_private_key(ec_curve)
+    hasher = hashes.Hash(hash_algorithm)
+    hasher.update(os.urandom(64))
+    digest = hasher.finalize()
+    signature = key.sign(digest, ec.ECDSA(Prehashed(hash_algorithm)))
+    if with_certificate:
+        verifier = {"x509Certificate": {"rawBytes": b64(certificate_for(key, hash_algorithm))}, "keyDetails": key_details}
+    else:
+        spki = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+        verifier = {"publicKey": {"rawBytes": b64(spki)}, "keyDetails": key_details}
     request = {"hashedRekordRequestV002": {"digest": b64(digest), "signature": {"content": b64(signature), "verifier": verifier}}}
 
     post = urllib.request.Request(base + "/api/v2/log/entries", data=json.dumps(request).encode(),
@@ -44,7 +83,7 @@ def main():
 
     # RFC 8785 for this all-string tree: sorted keys, no whitespace.
     expected = {"apiVersion": "0.0.2", "kind": "hashedrekord", "spec": {"hashedRekordV002": {
-        "data": {"algorithm": "SHA2_256", "digest": b64(digest)},
+        "data": {"algorithm": digest_name, "digest": b64(digest)},
         "signature": {"content": b64(signature), "verifier": verifier}}}}
     expected_body = json.dumps(expected, sort_keys=True, separators=(",", ":")).encode()
     body = base64.b64decode(entry["canonicalizedBody"])

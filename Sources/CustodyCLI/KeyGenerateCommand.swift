@@ -11,17 +11,19 @@ struct KeyGenerateCommand: AsyncParsableCommand {
         discussion: """
             --type openpgp writes PREFIX.pub.asc (the public key, to give to verifiers) and \
             PREFIX.sec.asc (the secret key, mode 0600; protected when --passphrase-file is given); \
-            GnuPG reads both. --type ecdsa-p256, ed25519 or rsa3072 writes PREFIX.pub (PEM \
+            GnuPG reads both. --type ecdsa-p256, ecdsa-p521, ed25519 or rsa3072 writes PREFIX.pub (PEM \
             SubjectPublicKeyInfo) and PREFIX.key (mode 0600): PKCS#8 PEM with --format pem, or \
             cosign's encrypted key (ENCRYPTED COSIGN PRIVATE KEY, scrypt N=32768, readable by cosign \
             and by containers/image) with --format cosign, whose passphrase comes from \
-            --passphrase-file or the COSIGN_PASSWORD environment variable, as cosign takes it.
+            --passphrase-file or the COSIGN_PASSWORD environment variable, as cosign takes it. \
+            ECDSA P-521 keys sign with SHA-512; OpenPGP keys cannot be P-521.
             """
     )
 
     enum KeyKind: String, ExpressibleByArgument, CaseIterable {
         case openpgp
         case ecdsaP256 = "ecdsa-p256"
+        case ecdsaP521 = "ecdsa-p521"
         case ed25519
         case rsa3072
     }
@@ -31,7 +33,7 @@ struct KeyGenerateCommand: AsyncParsableCommand {
         case cosign
     }
 
-    @Option(name: .long, help: "The key type: openpgp, ecdsa-p256, ed25519 or rsa3072.") var type: KeyKind
+    @Option(name: .long, help: "The key type: openpgp, ecdsa-p256, ecdsa-p521, ed25519 or rsa3072.") var type: KeyKind
     @Option(name: .long, help: "For openpgp keys: ed25519 or rsa3072.") var algorithm: OpenPGPSecretKey.GeneratedAlgorithm?
     @Option(name: .long, help: "For openpgp keys: the user ID, e.g. \"Build Team <build@example.com>\".") var uid: String?
     @Option(name: .long, help: "For other keys: pem (unencrypted PKCS#8) or cosign (encrypted).") var format: Format?
@@ -41,7 +43,7 @@ struct KeyGenerateCommand: AsyncParsableCommand {
     func validate() throws {
         if type == .openpgp {
             if uid == nil { throw ValidationError("--uid is required for openpgp keys") }
-            if format != nil { throw ValidationError("--format applies to ecdsa-p256, ed25519 and rsa3072 keys") }
+            if format != nil { throw ValidationError("--format applies to ecdsa-p256, ecdsa-p521, ed25519 and rsa3072 keys") }
         } else {
             if algorithm != nil || uid != nil { throw ValidationError("--algorithm and --uid apply to openpgp keys") }
             if format == .cosign, passphraseFile == nil, ProcessInfo.processInfo.environment["COSIGN_PASSWORD", default: ""].isEmpty {
@@ -72,13 +74,13 @@ struct KeyGenerateCommand: AsyncParsableCommand {
     }
 
     private func generatePEM() throws {
-        let keyType: KeyType
+        let key: PrivateKey, name: String
         switch type {
-        case .ecdsaP256: keyType = .ecdsaP256
-        case .ed25519: keyType = .ed25519
-        case .rsa3072, .openpgp: keyType = .rsa3072
+        case .ecdsaP256: (key, name) = (try PrivateKey.generate(.ecdsaP256), KeyType.ecdsaP256.rawValue)
+        case .ecdsaP521: (key, name) = (try PrivateKey.generate(.ecdsaP521), KeyType.ecdsaP521.rawValue)
+        case .ed25519: (key, name) = (try PrivateKey.generate(.ed25519), KeyType.ed25519.rawValue)
+        case .rsa3072, .openpgp: (key, name) = (try PrivateKey.generate(.rsa3072), KeyType.rsa3072.rawValue)
         }
-        let key = try PrivateKey.generate(keyType)
         let publicPath = output + ".pub", secretPath = output + ".key"
         try refuseOverwriting([publicPath, secretPath])
         let secret: String
@@ -90,7 +92,7 @@ struct KeyGenerateCommand: AsyncParsableCommand {
         }
         try Data(key.publicKey.pemRepresentation.utf8).write(to: URL(fileURLWithPath: publicPath))
         try writeSecret(Data(secret.utf8), to: secretPath)
-        Console.current.line("Generated \(keyType) key \(key.publicKey.keyID.hex)")
+        Console.current.line("Generated \(name) key \(key.publicKey.keyID.hex)")
         Console.current.line("Public key: \(publicPath)")
         Console.current.line("Secret key: \(secretPath)")
     }

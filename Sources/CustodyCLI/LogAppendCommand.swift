@@ -16,7 +16,9 @@ struct LogAppendCommand: AsyncParsableCommand {
             hashedRekordRequestV002 to the log's /api/v2/log/entries, checks that the log logged \
             exactly that entry, and, with --log-key, verifies the answer's inclusion proof and \
             signed checkpoint before reporting success. The log's own key, fetched from the server, \
-            is not trusted: without --log-key the answer is reported as not verified. -o saves the \
+            is not trusted: without --log-key the answer is reported as not verified. With \
+            --certificate (PEM or DER, for --key's public key) the entry names the signer by that \
+            certificate instead of the bare key, as keyless signing does. -o saves the \
             TransparencyLogEntry JSON for `custody log verify`. Exit status 0 appended (and \
             verified), 1 the answer does not verify, 2 error.
             """
@@ -28,6 +30,8 @@ struct LogAppendCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The log's URL, e.g. http://127.0.0.1:3000.") var server: String
     @Option(name: .long, help: "The artifact file to sign.") var artifact: String
     @Option(name: .long, help: "The signing key (PEM or cosign encrypted).") var key: String
+    @Option(name: .long, help: "An X.509 certificate for --key's public key (PEM or DER), logged in place of the bare key.")
+    var certificate: String?
     @Option(name: .customLong("passphrase-file"), help: "The key's passphrase, for a cosign encrypted key.") var passphraseFile: String?
     @Option(name: .customLong("log-key"), help: "The log's checkpoint key: a PEM public key file or a note verifier key.") var logKey: String?
     @Option(name: .customShort("o"), help: ArgumentHelp("Write the TransparencyLogEntry JSON to this file.", valueName: "entry.json"))
@@ -39,7 +43,8 @@ struct LogAppendCommand: AsyncParsableCommand {
         let trustedKey = try logKey.map(LogClientOptions.logKey)
         let artifactBytes = try InputFiles.read(artifact, what: "artifact file", limit: Self.maxArtifactBytes)
         let signer = try InputFiles.signer(key, passphraseFile: passphraseFile)
-        let request = try HashedRekordRequest(artifact: artifactBytes, privateKey: signer.privateKey)
+        let certificate = try self.certificate.map(Self.readCertificate)
+        let request = try HashedRekordRequest(artifact: artifactBytes, privateKey: signer.privateKey, certificate: certificate)
         let entry = try await client.append(request.json)
         try await LogClientOptions.refusing {
             guard entry.canonicalizedBody == request.expectedCanonicalizedBody else {
@@ -52,6 +57,19 @@ struct LogAppendCommand: AsyncParsableCommand {
                 }
             }
             report(entry, verified: verified)
+        }
+    }
+
+    /// A certificate file: one PEM `CERTIFICATE` block, or DER.
+    static func readCertificate(_ path: String) throws -> UntrustedCertificate {
+        let bytes = try InputFiles.read(path, what: "certificate file", limit: 4 * UntrustedCertificate.maxBytes)
+        do {
+            if bytes.starts(with: Array("-----BEGIN".utf8)) {
+                return try UntrustedCertificate(pemEncoded: String(decoding: bytes, as: UTF8.self))
+            }
+            return try UntrustedCertificate(derEncoded: bytes)
+        } catch let error as KeyError {
+            throw KeyError(code: error.code, reason: "certificate file \(path): \(error.reason)")
         }
     }
 

@@ -20,12 +20,14 @@ public struct KeyError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let tooLarge = Code(rawValue: "tooLarge")
         /// The DER inside a PEM block (or given directly) is not a valid key of its stated form.
         public static let invalidKey = Code(rawValue: "invalidKey")
-        /// The key uses an algorithm or curve Custody does not support (for example Ed448, P-521).
+        /// The key uses an algorithm or curve Custody does not support (for example Ed448, secp256k1).
         public static let unsupportedAlgorithm = Code(rawValue: "unsupportedAlgorithm")
         /// An RSA key is smaller than ``PublicKey/minRSABits`` or larger than ``PublicKey/maxRSABits``.
         public static let unacceptableKeySize = Code(rawValue: "unacceptableKeySize")
         /// A signing algorithm was requested that the key cannot serve (for example Ed25519 with an RSA key).
         public static let algorithmMismatch = Code(rawValue: "algorithmMismatch")
+        /// Bytes are not a readable X.509 certificate (``UntrustedCertificate``).
+        public static let invalidCertificate = Code(rawValue: "invalidCertificate")
         /// The underlying cryptographic operation failed.
         public static let signingFailed = Code(rawValue: "signingFailed")
     }

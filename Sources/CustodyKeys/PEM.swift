@@ -139,6 +139,7 @@ enum KeyDER {
     static let oidECPublicKey: [UInt8] = [0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01]
     static let oidP256: [UInt8] = [0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07]
     static let oidP384: [UInt8] = [0x2b, 0x81, 0x04, 0x00, 0x22]
+    static let oidP521: [UInt8] = [0x2b, 0x81, 0x04, 0x00, 0x23]
     static let oidRSAEncryption: [UInt8] = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01]
     static let oidRSAPSS: [UInt8] = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0a]
     static let oidEd25519: [UInt8] = [0x2b, 0x65, 0x70]
@@ -210,7 +211,15 @@ enum KeyDER {
             switch parameter {
             case oidP256?: return .ecdsaP256
             case oidP384?: return .ecdsaP384
-            default: throw KeyError(code: .unsupportedAlgorithm, reason: "unsupported elliptic curve (only P-256 and P-384 are supported)")
+            case oidP521?: return .ecdsaP521
+            case let other?:
+                throw KeyError(
+                    code: .unsupportedAlgorithm,
+                    reason: "unsupported elliptic curve OID \(dotted(other)) (only P-256, P-384 and P-521 are supported)")
+            case nil:
+                throw KeyError(
+                    code: .unsupportedAlgorithm,
+                    reason: "EC key does not name its curve by OID (explicit curve parameters are not supported; only P-256, P-384 and P-521 are)")
             }
         case oidRSAEncryption, oidRSAPSS: return .rsa
         case oidEd25519: return .ed25519
@@ -235,7 +244,11 @@ enum KeyDER {
         switch Array(oid.content) {
         case oidP256: return .ecdsaP256
         case oidP384: return .ecdsaP384
-        default: throw KeyError(code: .unsupportedAlgorithm, reason: "unsupported elliptic curve OID \(dotted(Array(oid.content)))")
+        case oidP521: return .ecdsaP521
+        default:
+            throw KeyError(
+                code: .unsupportedAlgorithm,
+                reason: "unsupported elliptic curve OID \(dotted(Array(oid.content))) (only P-256, P-384 and P-521 are supported)")
         }
     }
 

@@ -7,6 +7,8 @@ public enum KeyType: String, Sendable, Hashable, CaseIterable, CustomStringConve
     case ecdsaP256 = "ecdsa-p256"
     /// ECDSA on P-384.
     case ecdsaP384 = "ecdsa-p384"
+    /// ECDSA on P-521.
+    case ecdsaP521 = "ecdsa-p521"
     /// Ed25519.
     case ed25519 = "ed25519"
     /// RSA with a 2048-bit modulus.
@@ -19,7 +21,7 @@ public enum KeyType: String, Sendable, Hashable, CaseIterable, CustomStringConve
     public var description: String { rawValue }
 }
 
-/// A private key that can sign: ECDSA P-256 or P-384, Ed25519, or RSA.
+/// A private key that can sign: ECDSA P-256, P-384 or P-521, Ed25519, or RSA.
 ///
 /// Read it from PEM (``init(pemEncoded:)``) in PKCS#8, SEC1 or PKCS#1 form, or from PKCS#8 DER;
 /// write it as unencrypted PKCS#8 (``pkcs8DERRepresentation``, ``pemRepresentation``), the
@@ -30,13 +32,15 @@ public enum PrivateKey: @unchecked Sendable {
     case ecdsaP256(P256.Signing.PrivateKey)
     /// An ECDSA key on P-384.
     case ecdsaP384(P384.Signing.PrivateKey)
+    /// An ECDSA key on P-521.
+    case ecdsaP521(P521.Signing.PrivateKey)
     /// An Ed25519 key.
     case ed25519(Curve25519.Signing.PrivateKey)
     /// An RSA key of ``PublicKey/minRSABits`` to ``PublicKey/maxRSABits`` bits.
     case rsa(_RSA.Signing.PrivateKey)
 
     /// Reads a PEM private key: `PRIVATE KEY` (PKCS#8, any supported algorithm),
-    /// `EC PRIVATE KEY` (SEC1, P-256 or P-384 named curve) or `RSA PRIVATE KEY` (PKCS#1).
+    /// `EC PRIVATE KEY` (SEC1, P-256, P-384 or P-521 named curve) or `RSA PRIVATE KEY` (PKCS#1).
     /// Encrypted PEM (RFC 1421 headers, `ENCRYPTED PRIVATE KEY`) is refused.
     ///
     /// - Throws: ``KeyError``: ``KeyError/Code/invalidPEM``, ``KeyError/Code/tooLarge``,
@@ -53,7 +57,11 @@ public enum PrivateKey: @unchecked Sendable {
             self = try Self.wrapping("EC") {
                 switch curve {
                 case .ecdsaP256: .ecdsaP256(try P256.Signing.PrivateKey(derRepresentation: der))
-                default: .ecdsaP384(try P384.Signing.PrivateKey(derRepresentation: der))
+                case .ecdsaP384: .ecdsaP384(try P384.Signing.PrivateKey(derRepresentation: der))
+                case .ecdsaP521: .ecdsaP521(try P521.Signing.PrivateKey(derRepresentation: der))
+                case .ed25519, .rsa:
+                    // sec1Curve names EC curves only.
+                    throw KeyError(code: .unsupportedAlgorithm, reason: "SEC1 EC private key names a non-EC algorithm \(curve)")
                 }
             }
         case "RSA PRIVATE KEY":
@@ -86,6 +94,8 @@ public enum PrivateKey: @unchecked Sendable {
             self = try Self.wrapping("EC") { .ecdsaP256(try P256.Signing.PrivateKey(derRepresentation: der)) }
         case .ecdsaP384:
             self = try Self.wrapping("EC") { .ecdsaP384(try P384.Signing.PrivateKey(derRepresentation: der)) }
+        case .ecdsaP521:
+            self = try Self.wrapping("EC") { .ecdsaP521(try P521.Signing.PrivateKey(derRepresentation: der)) }
         case .ed25519:
             // swift-crypto 3.12.3 has no PKCS#8 reader for Ed25519; the encoding is a fixed prefix.
             guard der.count == KeyDER.ed25519PKCS8Prefix.count + 32, der.starts(with: KeyDER.ed25519PKCS8Prefix) else {
@@ -105,6 +115,7 @@ public enum PrivateKey: @unchecked Sendable {
         switch type {
         case .ecdsaP256: return .ecdsaP256(P256.Signing.PrivateKey())
         case .ecdsaP384: return .ecdsaP384(P384.Signing.PrivateKey())
+        case .ecdsaP521: return .ecdsaP521(P521.Signing.PrivateKey())
         case .ed25519: return .ed25519(Curve25519.Signing.PrivateKey())
         case .rsa2048, .rsa3072, .rsa4096:
             let size: _RSA.Signing.KeySize = switch type {
@@ -128,6 +139,7 @@ public enum PrivateKey: @unchecked Sendable {
         switch self {
         case .ecdsaP256(let key): .ecdsaP256(key.publicKey)
         case .ecdsaP384(let key): .ecdsaP384(key.publicKey)
+        case .ecdsaP521(let key): .ecdsaP521(key.publicKey)
         case .ed25519(let key): .ed25519(key.publicKey)
         case .rsa(let key): .rsa(key.publicKey)
         }
@@ -138,6 +150,7 @@ public enum PrivateKey: @unchecked Sendable {
         switch self {
         case .ecdsaP256(let key): Array(key.derRepresentation)
         case .ecdsaP384(let key): Array(key.derRepresentation)
+        case .ecdsaP521(let key): Array(key.derRepresentation)
         case .ed25519(let key): KeyDER.ed25519PKCS8Prefix + Array(key.rawRepresentation)
         case .rsa(let key):
             // swift-crypto exposes RSA PKCS#8 only as PEM; its output always parses.
@@ -162,6 +175,8 @@ public enum PrivateKey: @unchecked Sendable {
                 return Array(try key.signature(for: SHA256.hash(data: message)).derRepresentation)
             case (.ecdsaP384(let key), .ecdsaP384SHA384):
                 return Array(try key.signature(for: SHA384.hash(data: message)).derRepresentation)
+            case (.ecdsaP521(let key), .ecdsaP521SHA512):
+                return Array(try key.signature(for: SHA512.hash(data: message)).derRepresentation)
             case (.ed25519(let key), .ed25519):
                 return Array(try key.signature(for: message))
             case (.rsa(let key), .rsaPKCS1SHA256):

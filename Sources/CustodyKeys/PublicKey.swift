@@ -1,7 +1,7 @@
 import Crypto
 import _CryptoExtras
 
-/// A public key that can check signatures: ECDSA P-256 or P-384, Ed25519, or RSA.
+/// A public key that can check signatures: ECDSA P-256, P-384 or P-521, Ed25519, or RSA.
 ///
 /// Read it from PEM (``init(pemEncoded:)``) or SubjectPublicKeyInfo DER (``init(derEncoded:)``);
 /// write it as SubjectPublicKeyInfo (``derRepresentation``, ``pemRepresentation``), the form
@@ -12,6 +12,8 @@ public enum PublicKey: @unchecked Sendable {
     case ecdsaP256(P256.Signing.PublicKey)
     /// An ECDSA key on P-384.
     case ecdsaP384(P384.Signing.PublicKey)
+    /// An ECDSA key on P-521.
+    case ecdsaP521(P521.Signing.PublicKey)
     /// An Ed25519 key.
     case ed25519(Curve25519.Signing.PublicKey)
     /// An RSA key of ``minRSABits`` to ``maxRSABits`` bits.
@@ -62,6 +64,8 @@ public enum PublicKey: @unchecked Sendable {
                 self = .ecdsaP256(try P256.Signing.PublicKey(derRepresentation: der))
             case .ecdsaP384:
                 self = .ecdsaP384(try P384.Signing.PublicKey(derRepresentation: der))
+            case .ecdsaP521:
+                self = .ecdsaP521(try P521.Signing.PublicKey(derRepresentation: der))
             case .ed25519:
                 // swift-crypto 3.12.3 has no SPKI reader for Ed25519; the encoding is a fixed prefix.
                 guard der.count == KeyDER.ed25519SPKIPrefix.count + 32,
@@ -105,6 +109,7 @@ public enum PublicKey: @unchecked Sendable {
         switch self {
         case .ecdsaP256: .ecdsaP256
         case .ecdsaP384: .ecdsaP384
+        case .ecdsaP521: .ecdsaP521
         case .ed25519: .ed25519
         case .rsa: .rsa
         }
@@ -121,6 +126,7 @@ public enum PublicKey: @unchecked Sendable {
         switch self {
         case .ecdsaP256(let key): Array(key.derRepresentation)
         case .ecdsaP384(let key): Array(key.derRepresentation)
+        case .ecdsaP521(let key): Array(key.derRepresentation)
         case .ed25519(let key): KeyDER.ed25519SPKIPrefix + Array(key.rawRepresentation)
         case .rsa(let key): Array(key.derRepresentation)
         }
@@ -147,6 +153,9 @@ public enum PublicKey: @unchecked Sendable {
         case (.ecdsaP384(let key), .ecdsaP384SHA384):
             guard let parsed = try? P384.Signing.ECDSASignature(derRepresentation: signature) else { return false }
             return key.isValidSignature(parsed, for: SHA384.hash(data: message))
+        case (.ecdsaP521(let key), .ecdsaP521SHA512):
+            guard let parsed = try? P521.Signing.ECDSASignature(derRepresentation: signature) else { return false }
+            return key.isValidSignature(parsed, for: SHA512.hash(data: message))
         case (.ed25519(let key), .ed25519):
             return key.isValidSignature(signature, for: message)
         case (.rsa(let key), .rsaPKCS1SHA256):

@@ -21,7 +21,8 @@ public struct FileSigner: Signer {
     public let publicKey: PublicKey
 
     /// A signer using the key's default algorithm (``KeyAlgorithm/defaultSigningAlgorithm``:
-    /// P-256 → ECDSA SHA-256, P-384 → ECDSA SHA-384, Ed25519 → Ed25519, RSA → PKCS#1 v1.5 SHA-256).
+    /// P-256 → ECDSA SHA-256, P-384 → ECDSA SHA-384, P-521 → ECDSA SHA-512, Ed25519 → Ed25519,
+    /// RSA → PKCS#1 v1.5 SHA-256).
     public init(_ privateKey: PrivateKey) {
         self.privateKey = privateKey
         self.publicKey = privateKey.publicKey

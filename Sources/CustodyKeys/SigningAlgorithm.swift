@@ -7,6 +7,8 @@ public enum SigningAlgorithm: String, Sendable, Hashable, CaseIterable, CustomSt
     case ecdsaP256SHA256 = "ecdsa-p256-sha256"
     /// ECDSA over P-384 with SHA-384.
     case ecdsaP384SHA384 = "ecdsa-p384-sha384"
+    /// ECDSA over P-521 with SHA-512.
+    case ecdsaP521SHA512 = "ecdsa-p521-sha512"
     /// Pure Ed25519 (RFC 8032; the message is not pre-hashed).
     case ed25519 = "ed25519"
     /// RSASSA-PKCS1-v1_5 with SHA-256.
@@ -21,6 +23,7 @@ public enum SigningAlgorithm: String, Sendable, Hashable, CaseIterable, CustomSt
         switch self {
         case .ecdsaP256SHA256: .ecdsaP256
         case .ecdsaP384SHA384: .ecdsaP384
+        case .ecdsaP521SHA512: .ecdsaP521
         case .ed25519: .ed25519
         case .rsaPKCS1SHA256, .rsaPSSSHA256: .rsa
         }
@@ -33,6 +36,8 @@ public enum KeyAlgorithm: String, Sendable, Hashable, CaseIterable, CustomString
     case ecdsaP256 = "ecdsa-p256"
     /// ECDSA on NIST P-384.
     case ecdsaP384 = "ecdsa-p384"
+    /// ECDSA on NIST P-521.
+    case ecdsaP521 = "ecdsa-p521"
     /// Ed25519.
     case ed25519 = "ed25519"
     /// RSA of any accepted size.
@@ -41,12 +46,14 @@ public enum KeyAlgorithm: String, Sendable, Hashable, CaseIterable, CustomString
     public var description: String { rawValue }
 
     /// The signature scheme used when none is named: P-256 → ``SigningAlgorithm/ecdsaP256SHA256``,
-    /// P-384 → ``SigningAlgorithm/ecdsaP384SHA384``, Ed25519 → ``SigningAlgorithm/ed25519``,
+    /// P-384 → ``SigningAlgorithm/ecdsaP384SHA384``, P-521 → ``SigningAlgorithm/ecdsaP521SHA512``,
+    /// Ed25519 → ``SigningAlgorithm/ed25519``,
     /// RSA → ``SigningAlgorithm/rsaPKCS1SHA256`` (what cosign uses for RSA keys).
     public var defaultSigningAlgorithm: SigningAlgorithm {
         switch self {
         case .ecdsaP256: .ecdsaP256SHA256
         case .ecdsaP384: .ecdsaP384SHA384
+        case .ecdsaP521: .ecdsaP521SHA512
         case .ed25519: .ed25519
         case .rsa: .rsaPKCS1SHA256
         }

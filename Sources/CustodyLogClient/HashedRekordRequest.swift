@@ -4,33 +4,37 @@ import CustodyJSON
 import CustodyKeys
 
 /// A Rekor v2 `hashedRekordRequestV002`: an artifact's digest, a signature over the artifact and
-/// the key that checks it. The log never sees the artifact.
+/// the key or certificate that checks it. The log never sees the artifact.
 ///
 /// ```swift
 /// let request = try HashedRekordRequest(artifact: bytes, privateKey: key)
 /// let entry = try await client.append(request.json)
 /// ```
 public struct HashedRekordRequest: Sendable, Hashable {
-    /// The artifact's digest: SHA-256, or SHA-384 for P-384 keys.
+    /// The artifact's digest, by the key details' hash algorithm.
     public let digest: [UInt8]
     /// The signature over the artifact (ASN.1 DER for ECDSA, the raw integer for RSA).
     public let signature: [UInt8]
-    /// The signer's DER SubjectPublicKeyInfo.
-    public let publicKeyBytes: [UInt8]
+    /// The signer's key (DER SubjectPublicKeyInfo) or certificate (DER).
+    public let verifier: HashedRekordVerifier
     /// The algorithm.
     public let keyDetails: HashedRekordKeyDetails
 
-    /// Signs `artifact` with `privateKey` in the key's natural scheme (ECDSA P-256/SHA-256,
-    /// P-384/SHA-384, RSA PKCS#1 v1.5/SHA-256) and makes the request.
+    /// Signs `artifact` with `privateKey` in the key's natural scheme (see
+    /// ``HashedRekordKeyDetails/init(for:)``) and makes the request; with `certificate`, the
+    /// entry names the signer by that certificate instead of the bare key.
     ///
-    /// - Throws: ``LogClientError/Code/unsupportedKey`` for Ed25519 and unusual RSA sizes (see
-    ///   ``HashedRekordKeyDetails/init(for:)``); `KeyError` when signing fails.
-    public init(artifact: [UInt8], privateKey: PrivateKey) throws {
+    /// - Throws: ``LogClientError/Code/unsupportedKey`` for keys no hashedrekord algorithm fits,
+    ///   and when `certificate`'s key is not `privateKey`'s; `KeyError` when signing fails.
+    public init(artifact: [UInt8], privateKey: PrivateKey, certificate: UntrustedCertificate? = nil) throws {
         let details = try HashedRekordKeyDetails(for: privateKey.publicKey)
+        if let certificate, certificate.publicKey.derRepresentation != privateKey.publicKey.derRepresentation {
+            throw LogClientError(.unsupportedKey, "the certificate's public key is not the signing key's")
+        }
         self.keyDetails = details
-        self.digest = details == .ecdsaP384SHA384 ? Array(SHA384.hash(data: artifact)) : Array(SHA256.hash(data: artifact))
+        self.digest = details.digest(of: artifact)
         self.signature = try privateKey.sign(artifact, algorithm: details.signingAlgorithm)
-        self.publicKeyBytes = privateKey.publicKey.derRepresentation
+        self.verifier = certificate.map { .certificate($0.derBytes) } ?? .publicKey(privateKey.publicKey.derRepresentation)
     }
 
     /// The request body: `{"hashedRekordRequestV002": {...}}` as canonical JSON.
@@ -41,7 +45,7 @@ public struct HashedRekordRequest: Sendable, Hashable {
                 ("signature", Self.object([
                     ("content", .string(StrictBase64.encode(signature))),
                     ("verifier", Self.object([
-                        ("publicKey", Self.object([("rawBytes", .string(StrictBase64.encode(publicKeyBytes)))])),
+                        (verifier.member, Self.object([("rawBytes", .string(StrictBase64.encode(verifier.bytes)))])),
                         ("keyDetails", .string(keyDetails.rawValue)),
                     ])),
                 ])),
@@ -66,7 +70,7 @@ public struct HashedRekordRequest: Sendable, Hashable {
                     ("signature", Self.object([
                         ("content", .string(StrictBase64.encode(signature))),
                         ("verifier", Self.object([
-                            ("publicKey", Self.object([("rawBytes", .string(StrictBase64.encode(publicKeyBytes)))])),
+                            (verifier.member, Self.object([("rawBytes", .string(StrictBase64.encode(verifier.bytes)))])),
                             ("keyDetails", .string(keyDetails.rawValue)),
                         ])),
                     ])),

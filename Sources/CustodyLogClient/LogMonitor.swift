@@ -4,7 +4,8 @@ import CustodyTransparency
 import Foundation
 
 /// Follows a transparency log: verifies every new checkpoint, replays every new entry onto the
-/// tree it already trusts, and reports the entries made with watched keys.
+/// tree it already trusts, and reports the entries made with watched keys or in the name of
+/// watched identities.
 ///
 /// Each ``poll(from:)`` reads the log's checkpoint, checks its signature with the log key, and then
 /// rebuilds the new tree from the old one: it loads the right edge of the old tree from the log's
@@ -21,8 +22,10 @@ public struct LogMonitor: Sendable {
     /// Reads a path relative to the log's base URL (`checkpoint`, `tile/…`); nil for 404.
     public typealias Fetch = @Sendable (String) async throws -> [UInt8]?
 
-    /// Entries whose verifier is one of these keys are reported.
+    /// Entries whose verifier is one of these keys, or a certificate for one of them, are reported.
     public let watchedKeys: [PublicKey]
+    /// Entries whose verifier is a certificate naming one of these identities are reported.
+    public let watchedIdentities: [IdentityWatch]
     /// The log's checkpoint key.
     public let logKey: NoteVerifierKey
     /// The checkpoint origin the log must use (the key's name unless given).
@@ -30,10 +33,14 @@ public struct LogMonitor: Sendable {
     private let fetch: Fetch
 
     /// A monitor of the log read through `fetch`.
-    public init(logKey: NoteVerifierKey, origin: String? = nil, watchedKeys: [PublicKey], fetch: @escaping Fetch) {
+    public init(
+        logKey: NoteVerifierKey, origin: String? = nil, watchedKeys: [PublicKey], watchedIdentities: [IdentityWatch] = [],
+        fetch: @escaping Fetch
+    ) {
         self.logKey = logKey
         self.origin = origin ?? logKey.name
         self.watchedKeys = watchedKeys
+        self.watchedIdentities = watchedIdentities
         self.fetch = fetch
     }
 
@@ -55,7 +62,53 @@ public struct LogMonitor: Sendable {
         public var description: String { "ALARM (\(kind.rawValue)): \(reason)" }
     }
 
-    /// An entry made by a watched key.
+    /// A signer identity to watch for in logged certificates (the keyless case: a certificate
+    /// issued in the team's name that the team did not ask for).
+    ///
+    /// The identity is matched against the certificate's email addresses and URIs: exactly, or
+    /// as a regular expression that must match the whole name (for CI workflow URIs that end in a
+    /// changing ref). With an issuer, the certificate must also name that OpenID Connect issuer.
+    public struct IdentityWatch: Sendable, Hashable, CustomStringConvertible {
+        /// How ``identity`` is compared.
+        public enum Mode: String, Sendable, Hashable { case exact, regularExpression }
+        /// The identity, or the pattern.
+        public let identity: String
+        /// How it is compared.
+        public let mode: Mode
+        /// The OIDC issuer the certificate must name, if any.
+        public let issuer: String?
+
+        /// A watch; a regular expression is checked here.
+        ///
+        /// - Throws: `TransparencyError` with code `invalidEncoding` for a pattern that does not compile.
+        public init(identity: String, mode: Mode = .exact, issuer: String? = nil) throws {
+            if mode == .regularExpression {
+                do {
+                    _ = try Regex(identity)
+                } catch {
+                    throw TransparencyError(code: .invalidEncoding, reason: "identity pattern '\(identity.prefix(80))' is not a regular expression: \(error)")
+                }
+            }
+            self.identity = identity
+            self.mode = mode
+            self.issuer = issuer
+        }
+
+        public var description: String {
+            (mode == .exact ? identity : "/\(identity)/") + (issuer.map { " (issuer \($0))" } ?? "")
+        }
+
+        /// Whether `certificate` names this identity (and issuer).
+        func matches(_ certificate: UntrustedCertificate, pattern: Regex<AnyRegexOutput>?) -> Bool {
+            if let issuer, certificate.oidcIssuer != issuer { return false }
+            if let pattern {
+                return certificate.identities.contains { (try? pattern.wholeMatch(in: $0)) != nil }
+            }
+            return certificate.names(identity)
+        }
+    }
+
+    /// An entry made by a watched key or in a watched identity's name.
     public struct Match: Sendable, Hashable {
         /// The entry's index in the log.
         public let index: UInt64
@@ -63,18 +116,25 @@ public struct LogMonitor: Sendable {
         public let kind: String
         /// The signed artifact digest, base64, as logged.
         public let digest: String
-        /// The watched key's SubjectPublicKeyInfo DER.
+        /// The signing key's SubjectPublicKeyInfo DER (a certificate's subject key).
         public let key: [UInt8]
+        /// The certificate the entry names the signer by, if it does.
+        public let certificate: UntrustedCertificate?
+        /// What made the entry a match: `key` or the watched identity.
+        public let watched: String
     }
 
-    /// What one poll found.
+    /// What one poll found.    /// What one poll found.
     public struct Report: Sendable {
         /// The state to keep for the next poll (unchanged when nothing new was published).
         public let state: LogMonitorState
-        /// Entries by watched keys among the new entries.
+        /// Entries by watched keys or identities among the new entries.
         public let matches: [Match]
         /// How many new entries were read.
         public let newEntries: UInt64
+        /// New entries that are not hashedrekord v0.0.2 entries this monitor can read (still part
+        /// of the replayed tree, but whoever made them is unknown), by index.
+        public var unreadable: [UInt64] = []
     }
 
     /// Verifies the log's current checkpoint against `state` (nil for a first run, which reads the
@@ -105,7 +165,10 @@ public struct LogMonitor: Sendable {
             return Report(state: state ?? new, matches: [], newEntries: 0)
         }
         var appender = try await appender(for: old)
+        // Compiled once per poll (a compiled Regex is not Sendable); checked in init.
+        let patterns = watchedIdentities.map { watch in watch.mode == .regularExpression ? try? Regex(watch.identity) : nil }
         var matches: [Match] = []
+        var unreadable: [UInt64] = []
         var index = old.size
         while index < new.size {
             let bundleIndex = index / UInt64(TileID.fullWidth)
@@ -118,7 +181,11 @@ public struct LogMonitor: Sendable {
             let bundle = try EntryBundle(id: id, data: data)
             for (offset, entry) in bundle.entries.enumerated() where bundleStart + UInt64(offset) >= index {
                 appender.append(entry: entry)
-                if let match = self.match(entry, index: bundleStart + UInt64(offset)) { matches.append(match) }
+                switch self.match(entry, index: bundleStart + UInt64(offset), patterns: patterns) {
+                case .match(let match): matches.append(match)
+                case .unreadable: unreadable.append(bundleStart + UInt64(offset))
+                case .none: break
+                }
             }
             index = bundleStart + UInt64(width)
         }
@@ -128,7 +195,7 @@ public struct LogMonitor: Sendable {
                 reason: "the \(new.size - old.size) entries the log serves after entry \(old.size) lead from the verified root "
                     + "\(old.rootHash.hex) to \(appender.rootHash.hex), not to the signed root \(new.rootHash.hex)")
         }
-        return Report(state: new, matches: matches, newEntries: new.size - old.size)
+        return Report(state: new, matches: matches, newEntries: new.size - old.size, unreadable: unreadable)
     }
 
     /// A tile appender holding the verified old tree, from the log's right-edge tiles.
@@ -151,24 +218,38 @@ public struct LogMonitor: Sendable {
         return appender
     }
 
-    /// The match for `entry` when a watched key made it. Entries that are not hashedrekord JSON
-    /// are not matches (they are still part of the replayed tree).
-    func match(_ entry: [UInt8], index: UInt64) -> Match? {
-        guard let value = try? JSONParser().parse(entry), case .object(let root) = value,
-              case .string(let kind)? = root["kind"],
-              case .object(let spec)? = root["spec"],
-              case .object(let rekord)? = spec["hashedRekordV002"],
-              case .object(let signature)? = rekord["signature"],
-              case .object(let verifier)? = signature["verifier"],
-              case .object(let publicKey)? = verifier["publicKey"],
-              case .string(let raw)? = publicKey["rawBytes"],
-              let keyData = Data(base64Encoded: raw)
-        else { return nil }
-        let keyBytes = Array(keyData)
-        guard watchedKeys.contains(where: { $0.derRepresentation == keyBytes }) else { return nil }
-        var digest = ""
-        if case .object(let data)? = rekord["data"], case .string(let value)? = data["digest"] { digest = value }
-        return Match(index: index, kind: kind, digest: digest, key: keyBytes)
+    /// What one entry is to the monitor.
+    enum EntryFinding {
+        case match(Match)
+        /// Not a hashedrekord v0.0.2 entry with a readable key or certificate.
+        case unreadable
+        case none
+    }
+
+    /// Whether `entry` was made by a watched key or in a watched identity's name.
+    func match(_ entry: [UInt8], index: UInt64, patterns: [Regex<AnyRegexOutput>?]) -> EntryFinding {
+        guard let rekord = try? UntrustedHashedRekord(body: entry) else { return .unreadable }
+        let key: PublicKey
+        let certificate: UntrustedCertificate?
+        do {
+            certificate = try rekord.verifier.certificate()
+            key = try certificate?.publicKey ?? rekord.verifier.publicKey()
+        } catch {
+            return .unreadable
+        }
+        let spki = key.derRepresentation
+        let watched: String
+        if watchedKeys.contains(where: { $0.derRepresentation == spki }) {
+            watched = "key"
+        } else if let certificate,
+                  let hit = zip(watchedIdentities, patterns).first(where: { $0.0.matches(certificate, pattern: $0.1) }) {
+            watched = hit.0.description
+        } else {
+            return .none
+        }
+        return .match(Match(
+            index: index, kind: "hashedrekord", digest: StrictBase64.encode(rekord.digest), key: spki,
+            certificate: certificate, watched: watched))
     }
 }
 

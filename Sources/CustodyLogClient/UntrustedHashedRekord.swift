@@ -1,17 +1,18 @@
 import Crypto
 import CustodyJSON
 import CustodyKeys
+import CustodyTransparency
 
 /// A hashedrekord v0.0.2 entry body (a `canonicalizedBody`) parsed strictly, nothing checked yet.
 public struct UntrustedHashedRekord: Sendable, Hashable {
     /// The artifact digest the entry states.
     public let digest: [UInt8]
-    /// The digest algorithm the entry states (`SHA2_256`, `SHA2_384`).
+    /// The digest algorithm the entry states (`SHA2_256`, `SHA2_384`, `SHA2_512`).
     public let hashAlgorithm: String
     /// The signature over the artifact.
     public let signature: [UInt8]
-    /// The signer's DER SubjectPublicKeyInfo.
-    public let publicKeyBytes: [UInt8]
+    /// The signer's key or certificate, as logged.
+    public let verifier: HashedRekordVerifier
     /// The stated key details, when this client knows them; nil for other names.
     public let keyDetails: HashedRekordKeyDetails?
     /// The stated key details name.
@@ -45,20 +46,25 @@ public struct UntrustedHashedRekord: Sendable, Hashable {
         let data = try spec.fields("data", allowed: ["digest", "algorithm"])
         let signature = try spec.fields("signature", allowed: ["content", "verifier"])
         let verifier = try signature.fields("verifier", allowed: ["publicKey", "x509Certificate", "keyDetails"])
-        if verifier.object["x509Certificate"] != nil {
-            throw LogClientError(.invalidEntry, "entries with X.509 certificate verifiers are not supported yet")
+        switch (verifier.object["publicKey"] != nil, verifier.object["x509Certificate"] != nil) {
+        case (true, false):
+            self.verifier = .publicKey(try verifier.fields("publicKey", allowed: ["rawBytes"]).bytes("rawBytes"))
+        case (false, true):
+            self.verifier = .certificate(try verifier.fields("x509Certificate", allowed: ["rawBytes"]).bytes("rawBytes"))
+        default:
+            throw LogClientError(.invalidEntry, "the entry's verifier must have exactly one of publicKey and x509Certificate")
         }
         self.digest = try data.bytes("digest")
         self.hashAlgorithm = try data.string("algorithm")
         self.signature = try signature.bytes("content")
-        self.publicKeyBytes = try verifier.fields("publicKey", allowed: ["rawBytes"]).bytes("rawBytes")
         self.keyDetailsName = try verifier.string("keyDetails")
         self.keyDetails = HashedRekordKeyDetails(rawValue: keyDetailsName)
     }
 
     /// Checks that this entry is a signature over `artifact`: the stated digest is the artifact's
-    /// (by the key details' hash algorithm), the key is the kind the key details name, and the
-    /// signature verifies over the artifact with that key.
+    /// (by the key details' hash algorithm), the key (or the certificate's key) is the kind the
+    /// key details name, and the signature verifies over the artifact with that key. A
+    /// certificate's issuer and validity are not checked here.
     ///
     /// - Throws: ``LogClientError/Code/notVerified`` with the reason.
     public func verify(artifact: [UInt8]) throws(LogClientError) {
@@ -68,15 +74,14 @@ public struct UntrustedHashedRekord: Sendable, Hashable {
         guard hashAlgorithm == keyDetails.hashAlgorithm else {
             throw .notVerified("the entry states digest algorithm \(hashAlgorithm.prefix(32)) with \(keyDetails.rawValue)")
         }
-        let expected = keyDetails == .ecdsaP384SHA384 ? Array(SHA384.hash(data: artifact)) : Array(SHA256.hash(data: artifact))
-        guard expected == digest else {
+        guard keyDetails.digest(of: artifact) == digest else {
             throw .notVerified("the entry's digest is not the artifact's \(keyDetails.hashAlgorithm) digest")
         }
         let key: PublicKey
         do {
-            key = try PublicKey(derEncoded: publicKeyBytes)
+            key = try verifier.publicKey()
         } catch {
-            throw .notVerified("the entry's public key cannot be read: \(error)")
+            throw .notVerified("the entry's \(verifier.member) cannot be read: \(error)")
         }
         guard keyDetails.fits(key) else {
             throw .notVerified("the entry's keyDetails is \(keyDetails.rawValue) but its key is \(key.algorithm)")

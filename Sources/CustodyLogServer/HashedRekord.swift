@@ -7,42 +7,51 @@ import CustodyKeys
 ///
 /// Rekor v2's default registry allows RSA PKCS#1 v1.5 (2048, 3072, 4096 bits) with SHA-256,
 /// ECDSA P-256/SHA-256, P-384/SHA-384, P-521/SHA-512 and Ed25519ph. This log accepts the ones
-/// swift-crypto can check over a prehashed digest: every one but P-521 and Ed25519ph, which are
-/// refused with `unsupportedAlgorithm`. Pure Ed25519 cannot sign a prehashed digest and is
-/// refused as Rekor v2 refuses it.
+/// swift-crypto can check over a prehashed digest: every one but Ed25519ph, which is refused
+/// with `unsupportedAlgorithm` (swift-crypto has no Ed25519ph). Pure Ed25519 cannot sign a
+/// prehashed digest and is refused as Rekor v2 refuses it.
 public enum RekorKeyDetails: String, Sendable, Hashable, CaseIterable {
     case ecdsaP256SHA256 = "PKIX_ECDSA_P256_SHA_256"
     case ecdsaP384SHA384 = "PKIX_ECDSA_P384_SHA_384"
+    case ecdsaP521SHA512 = "PKIX_ECDSA_P521_SHA_512"
     case rsaPKCS1v15_2048SHA256 = "PKIX_RSA_PKCS1V15_2048_SHA256"
     case rsaPKCS1v15_3072SHA256 = "PKIX_RSA_PKCS1V15_3072_SHA256"
     case rsaPKCS1v15_4096SHA256 = "PKIX_RSA_PKCS1V15_4096_SHA256"
 
     /// How a signature of this kind is checked.
-    enum Scheme { case ecdsaSHA256, ecdsaSHA384, rsaPKCS1SHA256 }
+    enum Scheme { case ecdsaSHA256, ecdsaSHA384, ecdsaSHA512, rsaPKCS1SHA256 }
 
     var scheme: Scheme {
         switch self {
         case .ecdsaP256SHA256: .ecdsaSHA256
         case .ecdsaP384SHA384: .ecdsaSHA384
+        case .ecdsaP521SHA512: .ecdsaSHA512
         case .rsaPKCS1v15_2048SHA256, .rsaPKCS1v15_3072SHA256, .rsaPKCS1v15_4096SHA256: .rsaPKCS1SHA256
         }
     }
 
-    /// The protobuf-specs `HashAlgorithm` name of the digest (`SHA2_256`, `SHA2_384`).
+    /// The protobuf-specs `HashAlgorithm` name of the digest (`SHA2_256`, `SHA2_384`, `SHA2_512`).
     public var hashAlgorithm: String {
         switch self {
         case .ecdsaP384SHA384: "SHA2_384"
+        case .ecdsaP521SHA512: "SHA2_512"
         default: "SHA2_256"
         }
     }
 
     /// The digest length in bytes.
-    public var digestBytes: Int { self == .ecdsaP384SHA384 ? 48 : 32 }
+    public var digestBytes: Int {
+        switch self {
+        case .ecdsaP384SHA384: 48
+        case .ecdsaP521SHA512: 64
+        default: 32
+        }
+    }
 
     /// Whether `key` is the key this name describes (type, curve, RSA modulus size).
     func fits(_ key: PublicKey) -> Bool {
         switch (self, key) {
-        case (.ecdsaP256SHA256, .ecdsaP256), (.ecdsaP384SHA384, .ecdsaP384): true
+        case (.ecdsaP256SHA256, .ecdsaP256), (.ecdsaP384SHA384, .ecdsaP384), (.ecdsaP521SHA512, .ecdsaP521): true
         case (.rsaPKCS1v15_2048SHA256, .rsa): key.rsaModulusBits == 2048
         case (.rsaPKCS1v15_3072SHA256, .rsa): key.rsaModulusBits == 3072
         case (.rsaPKCS1v15_4096SHA256, .rsa): key.rsaModulusBits == 4096
@@ -52,17 +61,17 @@ public enum RekorKeyDetails: String, Sendable, Hashable, CaseIterable {
 
     /// Names Rekor v2 allows that this log cannot check yet, and why.
     static let recognisedButUnsupported: [String: String] = [
-        "PKIX_ECDSA_P521_SHA_512": "ECDSA P-521 keys are not supported by this log yet",
-        "PKIX_ED25519_PH": "Ed25519ph (prehashed Ed25519) is not supported by this log yet",
+        "PKIX_ED25519_PH": "Ed25519ph (prehashed Ed25519) is not supported by this log (swift-crypto has no Ed25519ph)",
         "PKIX_ED25519": "pure Ed25519 cannot sign a prehashed digest; hashedrekord needs PKIX_ED25519_PH, which this log does not support yet",
     ]
 }
 
-/// A validated Rekor v2 `hashedRekordRequestV002`: a signature over a digest, with the key that
-/// made it. Only values that passed every check exist: the signature verifies over the digest.
+/// A validated Rekor v2 `hashedRekordRequestV002`: a signature over a digest, with the key or
+/// certificate that made it. Only values that passed every check exist: the signature verifies
+/// over the digest.
 ///
-/// Wire form (protobuf JSON names, `bytes` as padded standard base64; every member required,
-/// unknown members refused):
+/// Wire form (protobuf JSON names, `bytes` as padded standard base64; every member required but
+/// the verifier's one-of, unknown members refused):
 ///
 /// ```json
 /// {"hashedRekordRequestV002": {"digest": "<b64>",
@@ -70,13 +79,15 @@ public enum RekorKeyDetails: String, Sendable, Hashable, CaseIterable {
 ///                 "verifier": {"publicKey": {"rawBytes": "<b64 DER SPKI>"},
 ///                              "keyDetails": "PKIX_ECDSA_P256_SHA_256"}}}}
 /// ```
+///
+/// `"x509Certificate": {"rawBytes": "<b64 DER certificate>"}` may stand in place of `publicKey`.
 public struct HashedRekordV002: Sendable, Hashable {
     /// The artifact digest the signature covers.
     public let digest: [UInt8]
     /// The signature (ASN.1 DER for ECDSA, the raw integer for RSA).
     public let signature: [UInt8]
-    /// The verifier's SubjectPublicKeyInfo DER, exactly as the client sent it.
-    public let publicKeyBytes: [UInt8]
+    /// The key or certificate that checks the signature.
+    public let verifier: HashedRekordVerifier
     /// The stated algorithm.
     public let keyDetails: RekorKeyDetails
 
@@ -84,29 +95,37 @@ public struct HashedRekordV002: Sendable, Hashable {
     public static let maxSignatureBytes = 1024
     /// The largest accepted public key, in bytes (an RSA-4096 SubjectPublicKeyInfo is about 550).
     public static let maxPublicKeyBytes = 4096
+    /// The largest accepted certificate, in bytes (Sigstore's are about 1 KB).
+    public static let maxCertificateBytes = UntrustedCertificate.maxBytes
 
     /// Reads and verifies the value of a request's `hashedRekordRequestV002` member.
     ///
     /// - Throws: ``LogAPIError`` (status 400) naming the first problem: a missing, unknown or
-    ///   mistyped member, bad base64, an X.509 verifier (not supported yet), an unknown or
-    ///   unsupported algorithm, a key that does not match `keyDetails`, a digest of the wrong
-    ///   length, or a signature that does not verify.
+    ///   mistyped member, bad base64, both or neither of `publicKey` and `x509Certificate`, a key
+    ///   or certificate that cannot be read, an unknown or unsupported algorithm, a key that does
+    ///   not match `keyDetails`, a digest of the wrong length, or a signature that does not verify.
     public init(request value: JSONValue) throws(LogAPIError) {
         let request = try Fields(value, at: "hashedRekordRequestV002", allowed: ["digest", "signature"])
         let digest = try request.bytes("digest")
         let signatureObject = try Fields(try request.require("signature"), at: request.path("signature"), allowed: ["content", "verifier"])
         let signature = try signatureObject.bytes("content")
-        let verifier = try Fields(
+        let verifierObject = try Fields(
             try signatureObject.require("verifier"), at: signatureObject.path("verifier"),
             allowed: ["publicKey", "x509Certificate", "keyDetails"])
-        if verifier.object["x509Certificate"] != nil {
-            throw .badRequest(
-                "unsupportedVerifier",
-                "X.509 certificate verifiers are not supported by this log yet; send the key as verifier.publicKey.rawBytes")
+        let verifier: HashedRekordVerifier
+        switch (verifierObject.object["publicKey"], verifierObject.object["x509Certificate"]) {
+        case (.some(let keyValue), nil):
+            let keyObject = try Fields(keyValue, at: verifierObject.path("publicKey"), allowed: ["rawBytes"])
+            verifier = .publicKey(try keyObject.bytes("rawBytes"))
+        case (nil, .some(let certificateValue)):
+            let certificateObject = try Fields(certificateValue, at: verifierObject.path("x509Certificate"), allowed: ["rawBytes"])
+            verifier = .certificate(try certificateObject.bytes("rawBytes"))
+        case (.some, .some):
+            throw .badRequest("invalidRequest", "\(verifierObject.prefix) has both publicKey and x509Certificate; send one")
+        case (nil, nil):
+            throw .badRequest("invalidRequest", "missing \(verifierObject.prefix).publicKey or \(verifierObject.prefix).x509Certificate")
         }
-        let keyObject = try Fields(try verifier.require("publicKey"), at: verifier.path("publicKey"), allowed: ["rawBytes"])
-        let keyBytes = try keyObject.bytes("rawBytes")
-        let detailsName = try verifier.string("keyDetails")
+        let detailsName = try verifierObject.string("keyDetails")
 
         guard let keyDetails = RekorKeyDetails(rawValue: detailsName) else {
             if let why = RekorKeyDetails.recognisedButUnsupported[detailsName] {
@@ -119,31 +138,48 @@ public struct HashedRekordV002: Sendable, Hashable {
         guard !signature.isEmpty, signature.count <= Self.maxSignatureBytes else {
             throw .badRequest("invalidSignature", "signature.content must be 1 to \(Self.maxSignatureBytes) bytes")
         }
-        guard !keyBytes.isEmpty, keyBytes.count <= Self.maxPublicKeyBytes else {
-            throw .badRequest("invalidKey", "verifier.publicKey.rawBytes must be 1 to \(Self.maxPublicKeyBytes) bytes")
-        }
         guard digest.count == keyDetails.digestBytes else {
             throw .badRequest(
                 "invalidDigest",
                 "digest is \(digest.count) bytes; \(keyDetails.rawValue) needs a \(keyDetails.digestBytes)-byte \(keyDetails.hashAlgorithm) digest")
         }
-        let key: PublicKey
-        do {
-            key = try PublicKey(derEncoded: keyBytes)
-        } catch {
-            throw .badRequest("invalidKey", "verifier.publicKey.rawBytes is not a supported DER SubjectPublicKeyInfo: \(error)")
-        }
+        let key = try Self.key(of: verifier)
         guard keyDetails.fits(key) else {
             let size = key.rsaModulusBits.map { " of \($0) bits" } ?? ""
             throw .badRequest("keyMismatch", "keyDetails is \(keyDetails.rawValue) but the key is \(key.algorithm)\(size)")
         }
         guard PrehashedSignature.isValid(signature, digest: digest, key: key, scheme: keyDetails.scheme) else {
-            throw .badRequest("invalidSignature", "the signature does not verify over the digest with the given key")
+            let holder = verifier.member == "publicKey" ? "key" : "certificate's key"
+            throw .badRequest("invalidSignature", "the signature does not verify over the digest with the given \(holder)")
         }
         self.digest = digest
         self.signature = signature
-        self.publicKeyBytes = keyBytes
+        self.verifier = verifier
         self.keyDetails = keyDetails
+    }
+
+    /// The public key of a verifier: the key itself, or the certificate's subject key.
+    static func key(of verifier: HashedRekordVerifier) throws(LogAPIError) -> PublicKey {
+        switch verifier {
+        case .publicKey(let bytes):
+            guard bytes.count <= Self.maxPublicKeyBytes else {
+                throw .badRequest("invalidKey", "verifier.publicKey.rawBytes must be at most \(Self.maxPublicKeyBytes) bytes")
+            }
+            do {
+                return try verifier.publicKey()
+            } catch {
+                throw .badRequest("invalidKey", "verifier.publicKey.rawBytes is not a supported DER SubjectPublicKeyInfo: \(error)")
+            }
+        case .certificate(let bytes):
+            guard bytes.count <= Self.maxCertificateBytes else {
+                throw .badRequest("invalidCertificate", "verifier.x509Certificate.rawBytes must be at most \(Self.maxCertificateBytes) bytes")
+            }
+            do {
+                return try verifier.publicKey()
+            } catch {
+                throw .badRequest("invalidCertificate", "verifier.x509Certificate.rawBytes is not a DER X.509 certificate with a supported key: \(error)")
+            }
+        }
     }
 
     /// The log entry as a JSON tree: what rekor-tiles makes with `protojson` of its `Entry`
@@ -165,7 +201,7 @@ public struct HashedRekordV002: Sendable, Hashable {
                     ("signature", object([
                         ("content", .string(StrictBase64.encode(signature))),
                         ("verifier", object([
-                            ("publicKey", object([("rawBytes", .string(StrictBase64.encode(publicKeyBytes)))])),
+                            (verifier.member, object([("rawBytes", .string(StrictBase64.encode(verifier.bytes)))])),
                             ("keyDetails", .string(keyDetails.rawValue)),
                         ])),
                     ])),

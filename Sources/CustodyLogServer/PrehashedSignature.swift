@@ -22,6 +22,11 @@ enum PrehashedSignature {
                 let digest: SHA384Digest = loadDigest(digest)
             else { return false }
             return key.isValidSignature(parsed, for: digest)
+        case (.ecdsaP521(let key), .ecdsaSHA512):
+            guard let parsed = try? P521.Signing.ECDSASignature(derRepresentation: signature),
+                let digest: SHA512Digest = loadDigest(digest)
+            else { return false }
+            return key.isValidSignature(parsed, for: digest)
         case (.rsa(let key), .rsaPKCS1SHA256):
             guard let digest: SHA256Digest = loadDigest(digest) else { return false }
             return key.isValidSignature(

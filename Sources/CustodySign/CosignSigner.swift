@@ -10,6 +10,7 @@ import CustodyOCI
 /// - ECDSA P-256 → SHA-256, ASN.1 DER; the widest-compatible choice (cosign, containers/image);
 /// - ECDSA P-384 → SHA-384, ASN.1 DER, as `cosign sign` does (containers/image hashes with
 ///   SHA-256 for every key, so it does not verify these);
+/// - ECDSA P-521 → SHA-512, ASN.1 DER, as `cosign sign` does (the same caveat applies);
 /// - RSA → PKCS #1 v1.5 with SHA-256, as cosign and containers/image;
 /// - Ed25519 → **pure Ed25519** over the payload. This is what containers/image signs and
 ///   verifies, and what `cosign verify --key` loads for a PEM public key

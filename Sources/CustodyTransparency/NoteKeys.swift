@@ -46,7 +46,7 @@ public enum NoteSignatureType: Sendable, Hashable, CaseIterable, CustomStringCon
         case .ed25519: .ed25519
         case .ecdsaP256: .ecdsa
         case .rsa: .rsaPKCS1SHA256
-        case .ecdsaP384: nil
+        case .ecdsaP384, .ecdsaP521: nil
         }
     }
 

@@ -55,6 +55,8 @@ public enum CosignSignatureVerdict: Sendable {
 /// - ECDSA P-384: SHA-384, ASN.1 DER signature (what `cosign sign` writes for a P-384 key; note
 ///   that containers/image hashes with SHA-256 for every key, so its P-384 signatures do not
 ///   verify here, and Custody's do not verify there);
+/// - ECDSA P-521: SHA-512, ASN.1 DER signature (what `cosign sign` writes for a P-521 key; the
+///   same caveat about containers/image applies);
 /// - RSA: PKCS #1 v1.5 with SHA-256. RSA-PSS is not accepted: neither `cosign verify --key` nor
 ///   containers/image verifies PSS by default;
 /// - Ed25519: pure Ed25519 over the payload, as containers/image verifies. `cosign sign` with an

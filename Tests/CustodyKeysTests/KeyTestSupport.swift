@@ -125,6 +125,37 @@ zSx5dYBCqfoxGOuKeQR9yu4cShHk8OFiodJleiA29BNNlnUMfCPoXPf0wbEAO0sR
 RHtOjGs0X6qIJFP8OQs=
 -----END PUBLIC KEY-----
 """
+    static let p521PKCS8 = """
+-----BEGIN PRIVATE KEY-----
+MIHuAgEAMBAGByqGSM49AgEGBSuBBAAjBIHWMIHTAgEBBEIAPUIyedyoMC/3JjrY
+i8hqhBgPkarGk3uPClohgCvLSYKrBrDUTv8oSzLO0t+6zt8S+evkprR1gULF2yqE
+Jir/uhShgYkDgYYABAC5FOVmis9Kmdpujgg3fYJEutSagOLNLHl1gEKp+jEY64p5
+BH3K7hxKEeTw4WKh0mV6IDb0E02WdQx8I+hc9/TBsQA7SxHjaEeFNK2t0nCzRG9r
+K7r1zHHMiunxk7mt9jQ0ZZUr18nR4POvulvHyogPen2eZiREe06MazRfqogkU/w5
+Cw==
+-----END PRIVATE KEY-----
+"""
+    /// secp256k1 (OID 1.3.132.0.10), a curve Custody does not support.
+    static let secp256k1SEC1 = """
+-----BEGIN EC PRIVATE KEY-----
+MHQCAQEEIC/7uL8oIM4TRe6cYuRSVdl/X/ai+t1u6VnzvcdTl5LeoAcGBSuBBAAK
+oUQDQgAE1n3UOVhTnY5TRLrM5B7tcBJNfrW2331ADJl4VQkAR4INhIf3BFrslOts
+uOnejGKX6PmpimELJpGySpQ9K1omIQ==
+-----END EC PRIVATE KEY-----
+"""
+    static let secp256k1PKCS8 = """
+-----BEGIN PRIVATE KEY-----
+MIGEAgEAMBAGByqGSM49AgEGBSuBBAAKBG0wawIBAQQgL/u4vyggzhNF7pxi5FJV
+2X9f9qL63W7pWfO9x1OXkt6hRANCAATWfdQ5WFOdjlNEuszkHu1wEk1+tbbffUAM
+mXhVCQBHgg2Eh/cEWuyU62y46d6MYpfo+amKYQsmkbJKlD0rWiYh
+-----END PRIVATE KEY-----
+"""
+    static let secp256k1SPKI = """
+-----BEGIN PUBLIC KEY-----
+MFYwEAYHKoZIzj0CAQYFK4EEAAoDQgAE1n3UOVhTnY5TRLrM5B7tcBJNfrW2331A
+DJl4VQkAR4INhIf3BFrslOtsuOnejGKX6PmpimELJpGySpQ9K1omIQ==
+-----END PUBLIC KEY-----
+"""
     static let ed448SPKI = """
 -----BEGIN PUBLIC KEY-----
 MEMwBQYDK2VxAzoAahKKJLh2gf+cLWXKNUZYNjX6rzCTKh9MPTT4C1CDVA8EaW4f
@@ -158,6 +189,7 @@ extension KeyType {
         case .ecdsaP256: .ecdsaP256SHA256
         case .ecdsaP384: .ecdsaP384SHA384
         case .ed25519: .ed25519
+        case .ecdsaP521: .ecdsaP521SHA512
         case .rsa2048, .rsa3072, .rsa4096: .rsaPKCS1SHA256
         }
     }

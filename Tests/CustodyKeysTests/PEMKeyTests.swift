@@ -111,9 +111,9 @@ import Testing
             (error as? KeyError)?.reason.contains("more than one block") == true
         }
         #expect {
-            try PublicKey(pemEncoded: KeyFixtures.p521SPKI)
+            try PublicKey(pemEncoded: KeyFixtures.secp256k1SPKI)
         } throws: { error in
-            (error as? KeyError)?.reason.contains("curve") == true
+            (error as? KeyError)?.reason.contains("curve OID 1.3.132.0.10") == true
         }
     }
 
@@ -148,8 +148,9 @@ import Testing
     }
 
     @Test func unsupportedAlgorithmsAreRefused() {
-        #expect(throws: KeyError(code: .unsupportedAlgorithm)) { try PublicKey(pemEncoded: KeyFixtures.p521SPKI) }
-        #expect(throws: KeyError(code: .unsupportedAlgorithm)) { try PrivateKey(pemEncoded: KeyFixtures.p521SEC1) }
+        #expect(throws: KeyError(code: .unsupportedAlgorithm)) { try PublicKey(pemEncoded: KeyFixtures.secp256k1SPKI) }
+        #expect(throws: KeyError(code: .unsupportedAlgorithm)) { try PrivateKey(pemEncoded: KeyFixtures.secp256k1SEC1) }
+        #expect(throws: KeyError(code: .unsupportedAlgorithm)) { try PrivateKey(pemEncoded: KeyFixtures.secp256k1PKCS8) }
         #expect(throws: KeyError(code: .unsupportedAlgorithm)) { try PublicKey(pemEncoded: KeyFixtures.ed448SPKI) }
     }
 

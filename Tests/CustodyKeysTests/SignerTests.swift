@@ -57,6 +57,7 @@ import Testing
         let expected: SigningAlgorithm = switch key.algorithm {
         case .ecdsaP256: .ecdsaP256SHA256
         case .ecdsaP384: .ecdsaP384SHA384
+        case .ecdsaP521: .ecdsaP521SHA512
         case .ed25519: .ed25519
         case .rsa: .rsaPKCS1SHA256
         }

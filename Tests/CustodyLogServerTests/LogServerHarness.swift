@@ -95,6 +95,10 @@ struct SignedRequest {
             return SignedRequest(
                 digest: Array(SHA384.hash(data: artifact)), signature: try key.sign(artifact, algorithm: .ecdsaP384SHA384),
                 publicKey: key.publicKey.derRepresentation, keyDetails: "PKIX_ECDSA_P384_SHA_384")
+        case .ecdsaP521:
+            return SignedRequest(
+                digest: Array(SHA512.hash(data: artifact)), signature: try key.sign(artifact, algorithm: .ecdsaP521SHA512),
+                publicKey: key.publicKey.derRepresentation, keyDetails: "PKIX_ECDSA_P521_SHA_512")
         case .rsa2048, .rsa3072, .rsa4096:
             let bits = type == .rsa2048 ? 2048 : type == .rsa3072 ? 3072 : 4096
             return SignedRequest(
@@ -114,7 +118,7 @@ struct SignedRequest {
 
     /// The entry Rekor v2 makes, written out by hand (keys in RFC 8785 order).
     var expectedBody: String {
-        let algorithm = keyDetails == "PKIX_ECDSA_P384_SHA_384" ? "SHA2_384" : "SHA2_256"
+        let algorithm = ["PKIX_ECDSA_P384_SHA_384": "SHA2_384", "PKIX_ECDSA_P521_SHA_512": "SHA2_512"][keyDetails] ?? "SHA2_256"
         return #"{"apiVersion":"0.0.2","kind":"hashedrekord","spec":{"hashedRekordV002":{"data":{"algorithm":"\#(algorithm)","digest":"\#(b64(digest))"},"signature":{"content":"\#(b64(signature))","verifier":{"keyDetails":"\#(keyDetails)","publicKey":{"rawBytes":"\#(b64(publicKey))"}}}}}}"#
     }
 }

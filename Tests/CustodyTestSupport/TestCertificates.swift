@@ -43,6 +43,27 @@ public struct TestCertificates: Sendable {
         ])
     }
 
+    /// A self-signed certificate for the private key in the PEM file at `keyFile`, shaped like a
+    /// Sigstore keyless certificate: the given email and URI subject alternative names, and the
+    /// OIDC issuer in extension 1.3.6.1.4.1.57264.1.8 (a UTF8String), or in the older 1.1 (the
+    /// raw string) when `legacyIssuer`. Made by openssl; returns the DER bytes.
+    ///
+    /// - Throws: ``TestSupportError`` when openssl fails.
+    public static func signerCertificate(
+        keyFile: String, in folder: String, emails: [String] = [], uris: [String] = [],
+        issuer: String? = nil, legacyIssuer: Bool = false, digest: String = "sha256"
+    ) throws -> [UInt8] {
+        let output = folder + "/signer-\(UUID().uuidString).der"
+        let names = emails.map { "email:" + $0 } + uris.map { "URI:" + $0 }
+        var arguments = ["req", "-new", "-x509", "-key", keyFile, "-\(digest)", "-days", "1", "-subj", "/O=custody-test", "-outform", "DER", "-out", output]
+        if !names.isEmpty { arguments += ["-addext", "subjectAltName=critical," + names.joined(separator: ",")] }
+        if let issuer {
+            arguments += ["-addext", legacyIssuer ? "1.3.6.1.4.1.57264.1.1=DER:" + issuer.utf8.map { String(format: "%02X", $0) }.joined(separator: ":") : "1.3.6.1.4.1.57264.1.8=ASN1:UTF8String:\(issuer)"]
+        }
+        try openssl(arguments)
+        return Array(try Data(contentsOf: URL(fileURLWithPath: output)))
+    }
+
     private static func openssl(_ arguments: [String]) throws {
         let result = try runProcess("openssl", arguments)
         guard result.status == 0 else { throw TestSupportError("openssl \(arguments.joined(separator: " ")): \(result)") }

@@ -161,6 +161,14 @@ import CustodyTransparency
         #expect(throws: TransparencyError(code: .unsupportedKey)) {
             try NoteVerifierKey(name: name, publicKey: .ecdsaP384(P384.Signing.PrivateKey().publicKey))
         }
+        // No C2SP note type exists for P-521 either: refused as P-384 is, by default and as type 0x02.
+        let p521 = try PrivateKey.generate(.ecdsaP521).publicKey
+        #expect(NoteSignatureType.default(for: p521) == nil)
+        #expect(throws: TransparencyError(code: .unsupportedKey)) { try NoteVerifierKey(name: name, publicKey: p521) }
+        #expect(throws: TransparencyError(code: .unsupportedKey)) { try NoteVerifierKey(name: name, publicKey: p521, type: .ecdsa) }
+        #expect(throws: TransparencyError(code: .unsupportedKey)) {
+            try NoteVerifierKey(parsing: "\(name)+00000000+" + Data([0x02] + p521.derRepresentation).base64EncodedString())
+        }
         #expect(throws: TransparencyError(code: .unsupportedKey)) {
             try NoteVerifierKey(name: name, publicKey: .ecdsaP256(ecdsa.publicKey), type: .ed25519)
         }
@@ -242,6 +250,9 @@ import CustodyTransparency
         }
         #expect(throws: TransparencyError(code: .unsupportedKey)) {
             try NoteSigner(name: "x", signer: FileSigner(.ecdsaP384(P384.Signing.PrivateKey())))
+        }
+        #expect(throws: TransparencyError(code: .unsupportedKey)) {
+            try NoteSigner(name: "x", signer: FileSigner(try PrivateKey.generate(.ecdsaP521)))
         }
     }
 

@@ -100,6 +100,23 @@ struct CosignVerifierTests {
         #expect(p384.algorithm.defaultSigningAlgorithm == .ecdsaP384SHA384)
     }
 
+    @Test("ECDSA P-521 keys sign and verify with SHA-512, as cosign does; other keys do not verify them")
+    func p521() async throws {
+        let key = try PrivateKey.generate(.ecdsaP521)
+        let signature = try await F.sign(key)
+        let bytes = try #require(CosignAnnotation.decodeSignature(signature.untrustedAnnotations[CosignAnnotation.signature] ?? ""))
+        #expect(key.publicKey.isValidSignature(bytes, for: signature.untrustedPayload, algorithm: .ecdsaP521SHA512))
+        let verdict = CosignVerifier(keys: [try F.key(.ecdsaP384), key].map(\.publicKey))
+            .verify(signature, manifestDigest: F.digest, identity: .repository(try F.reference(F.repository)))
+        let value = try #require(verdict.accepted, "\(String(describing: verdict.rejection))")
+        #expect(value.keyID == key.publicKey.keyID)
+        #expect(value.algorithm == .ecdsaP521SHA512)
+        let rejection = try #require(CosignVerifier(keys: [try F.key(.ecdsaP384).publicKey, try PrivateKey.generate(.ecdsaP521).publicKey])
+            .verify(signature, manifestDigest: F.digest, identity: .any).rejection)
+        #expect(rejection.check == .cryptographic)
+        #expect(rejection.reason.contains("ecdsa-p521") && rejection.reason.contains("ecdsa-p384"))
+    }
+
     @Test("annotations go into optional and come back, unverified; without them optional is null")
     func annotations() async throws {
         let key = try F.key(.ecdsaP256)
