@@ -20,7 +20,7 @@
 //                     Rekor v2 / tlog-tiles log: append, entries, proofs, checkpoints, monitoring)
 // - CustodyPolicy  -> CustodyOCI, CustodyJSON, CustodyKeys, CustodyFormats (policy documents, scopes,
 //                     identity rules, decisions; no I/O beyond reading the policy file)
-// - CustodyVerify  -> the core targets above (checks signatures, evaluates policies)
+// - CustodyVerify  -> the core targets above, CFileStatus (a stat(2) shim for file identities; checks signatures, evaluates policies)
 // - CustodySign    -> the core targets above (makes and publishes signatures)
 // - CustodyAdmission -> CustodyJSON, CustodyOCI, CustodyPolicy, CustodyStores, CustodyVerify (Kubernetes
 //                     AdmissionReview in and out, images of workloads, digest pinning patches, the
@@ -90,6 +90,7 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CFileStatus", path: "Sources/CFileStatus"),
         .target(
             name: "CustodyOpenPGP",
             dependencies: [
@@ -158,7 +159,7 @@ let package = Package(
         ),
         .target(
             name: "CustodyVerify",
-            dependencies: ["CustodyOCI", "CustodyFormats", "CustodyKeys", "CustodyOpenPGP", "CustodyStores", "CustodyPolicy"],
+            dependencies: ["CustodyOCI", "CustodyFormats", "CustodyKeys", "CustodyOpenPGP", "CustodyStores", "CustodyPolicy", "CFileStatus"],
             swiftSettings: upcoming
         ),
         .target(

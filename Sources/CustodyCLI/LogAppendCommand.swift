@@ -11,7 +11,7 @@ struct LogAppendCommand: AsyncParsableCommand {
         commandName: "append",
         abstract: "Sign an artifact and append a hashedrekord entry to a transparency log.",
         discussion: """
-            Signs the artifact with --key (ECDSA P-256 or P-384, or RSA of 2048, 3072 or 4096 bits; \
+            Signs the artifact with --key (ECDSA P-256, P-384 or P-521, or RSA of 2048, 3072 or 4096 bits; \
             Ed25519 is refused, as hashedrekord needs a prehashed signature), posts a \
             hashedRekordRequestV002 to the log's /api/v2/log/entries, checks that the log logged \
             exactly that entry, and, with --log-key, verifies the answer's inclusion proof and \
@@ -64,7 +64,7 @@ struct LogAppendCommand: AsyncParsableCommand {
     static func readCertificate(_ path: String) throws -> UntrustedCertificate {
         let bytes = try InputFiles.read(path, what: "certificate file", limit: 4 * UntrustedCertificate.maxBytes)
         do {
-            if bytes.starts(with: Array("-----BEGIN".utf8)) {
+            if bytes.drop(while: { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }).starts(with: Array("-----BEGIN".utf8)) {
                 return try UntrustedCertificate(pemEncoded: String(decoding: bytes, as: UTF8.self))
             }
             return try UntrustedCertificate(derEncoded: bytes)

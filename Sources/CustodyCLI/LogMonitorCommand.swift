@@ -186,7 +186,7 @@ struct LogMonitorCommand: AsyncParsableCommand {
 
     private func emit(size: UInt64, newEntries: UInt64, matches: Int) {
         switch output {
-        case .text: Console.current.line("log at \(size) entries: \(newEntries) new, \(matches) by watched keys")
+        case .text: Console.current.line("log at \(size) entries: \(newEntries) new, \(matches) by watched keys or identities")
         case .json: Console.current.line(#"{"event":"checkpoint","size":\#(size),"newEntries":\#(newEntries),"matches":\#(matches)}"#)
         }
     }

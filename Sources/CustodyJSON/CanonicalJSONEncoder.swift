@@ -50,79 +50,117 @@ public struct CanonicalJSONEncoder: Sendable {
     /// Serializes a value tree canonically.
     public static func serialize(_ value: JSONValue, style: Style = .rfc8785) throws(JSONError) -> [UInt8] {
         var out: [UInt8] = []
-        try write(value, to: &out, path: "(root)", style: style)
+        var path: [PathStep] = []
+        try write(value, to: &out, path: &path, style: style)
         return out
     }
 
-    private static func write(_ value: JSONValue, to out: inout [UInt8], path: String, style: Style) throws(JSONError) {
+    /// One step from the root to the value being written; rendered only for an error.
+    private enum PathStep {
+        case index(Int)
+        case key(String)
+
+        static func render(_ steps: [PathStep]) -> String {
+            steps.reduce("(root)") { path, step in
+                switch step {
+                case .index(let index): JSONPath.appending(path, index: index)
+                case .key(let key): JSONPath.appending(path, key: key)
+                }
+            }
+        }
+    }
+
+    private static func write(_ value: JSONValue, to out: inout [UInt8], path: inout [PathStep], style: Style) throws(JSONError) {
         switch value {
-        case .null: out += Array("null".utf8)
-        case .bool(let b): out += Array((b ? "true" : "false").utf8)
-        case .number(let n): out += Array(try canonicalNumber(n, path: path, style: style).utf8)
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .number(let n): out.append(contentsOf: try canonicalNumber(n, path: path, style: style).utf8)
         case .string(let s): writeString(s, to: &out, style: style)
         case .array(let elements):
             out.append(UInt8(ascii: "["))
             for (i, element) in elements.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
-                try write(element, to: &out, path: JSONPath.appending(path, index: i), style: style)
+                path.append(.index(i))
+                try write(element, to: &out, path: &path, style: style)
+                path.removeLast()
             }
             out.append(UInt8(ascii: "]"))
         case .object(let object):
             out.append(UInt8(ascii: "{"))
-            let sorted = object.members.sorted {
-                style == .rfc8785 ? $0.key.utf16.lexicographicallyPrecedes($1.key.utf16) : $0.key.utf8.lexicographicallyPrecedes($1.key.utf8)
-            }
-            for (i, member) in sorted.enumerated() {
+            for (i, member) in sortedMembers(object, style: style).enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
                 writeString(member.key, to: &out, style: style)
                 out.append(UInt8(ascii: ":"))
-                try write(member.value, to: &out, path: JSONPath.appending(path, key: member.key), style: style)
+                path.append(.key(member.key))
+                try write(member.value, to: &out, path: &path, style: style)
+                path.removeLast()
             }
             out.append(UInt8(ascii: "}"))
         }
     }
 
+    /// The members in canonical order: by UTF-16 code units (RFC 8785) or by UTF-8 bytes (Go).
+    /// For ASCII keys, the usual case, both orders are the byte order, which `String` compares fast.
+    private static func sortedMembers(_ object: JSONObject, style: Style) -> [(key: String, value: JSONValue)] {
+        let members = object.members
+        if members.allSatisfy({ $0.key.utf8.allSatisfy { $0 < 0x80 } }) {
+            return members.sorted { $0.key < $1.key }
+        }
+        return members.sorted {
+            style == .rfc8785 ? $0.key.utf16.lexicographicallyPrecedes($1.key.utf16) : $0.key.utf8.lexicographicallyPrecedes($1.key.utf8)
+        }
+    }
+
     /// Integers keep their literal; other numbers are rewritten in ECMAScript form (RFC 8785 §3.2.2.3).
-    private static func canonicalNumber(_ n: JSONNumber, path: String, style: Style) throws(JSONError) -> String {
+    private static func canonicalNumber(_ n: JSONNumber, path: [PathStep], style: Style) throws(JSONError) -> String {
         if n.isIntegerLiteral, let i = n.int64, style == .goEncodingJSON || i.magnitude < (1 << 53) { return String(i) }
         guard let d = n.double else {
-            throw JSONError(code: .unencodable, path: path, reason: "number \(n.literal.prefix(64)) is outside the range of an IEEE 754 double")
+            throw JSONError(code: .unencodable, path: PathStep.render(path), reason: "number \(n.literal.prefix(64)) is outside the range of an IEEE 754 double")
         }
         return ECMAScriptNumber.format(d)
     }
 
+    private static let hex = Array("0123456789abcdef".utf8)
+
     private static func writeString(_ s: String, to out: inout [UInt8], style: Style) {
-        let hex = Array("0123456789abcdef".utf8)
         out.append(UInt8(ascii: "\""))
         if style == .goEncodingJSON {
             for scalar in s.unicodeScalars {
                 switch scalar {
                 case "<", ">", "&", "\u{2028}", "\u{2029}":
                     let value = Int(scalar.value)
-                    out += Array("\\u".utf8) + [hex[value >> 12 & 0xF], hex[value >> 8 & 0xF], hex[value >> 4 & 0xF], hex[value & 0xF]]
+                    out.append(contentsOf: "\\u".utf8)
+                    out.append(contentsOf: [hex[value >> 12 & 0xF], hex[value >> 8 & 0xF], hex[value >> 4 & 0xF], hex[value & 0xF]])
                 default:
-                    writeEscapedUTF8(Array(String(scalar).utf8), to: &out, hex: hex)
+                    writeEscapedUTF8(String(scalar).utf8, to: &out)
                 }
             }
         } else {
-            writeEscapedUTF8(Array(s.utf8), to: &out, hex: hex)
+            // Most strings (names, base64) need no escape: copied in one step.
+            let utf8 = s.utf8
+            if utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+                out.append(contentsOf: utf8)
+            } else {
+                writeEscapedUTF8(utf8, to: &out)
+            }
         }
         out.append(UInt8(ascii: "\""))
     }
 
-    private static func writeEscapedUTF8(_ bytes: [UInt8], to out: inout [UInt8], hex: [UInt8]) {
+    private static func writeEscapedUTF8(_ bytes: some Sequence<UInt8>, to out: inout [UInt8]) {
         for byte in bytes {
             switch byte {
-            case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
-            case UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
-            case 0x08: out += [UInt8(ascii: "\\"), UInt8(ascii: "b")]
-            case 0x0C: out += [UInt8(ascii: "\\"), UInt8(ascii: "f")]
-            case 0x0A: out += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
-            case 0x0D: out += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
-            case 0x09: out += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+            case UInt8(ascii: "\""): out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "\""))
+            case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "\\"))
+            case 0x08: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "b"))
+            case 0x0C: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "f"))
+            case 0x0A: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "n"))
+            case 0x0D: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "r"))
+            case 0x09: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "t"))
             case 0x00..<0x20:
-                out += Array("\\u00".utf8)
-                out += [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+                out.append(contentsOf: "\\u00".utf8)
+                out.append(hex[Int(byte >> 4)])
+                out.append(hex[Int(byte & 0xF)])
             default: out.append(byte)
             }
         }

@@ -1,3 +1,4 @@
+import CFileStatus
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -140,22 +141,15 @@ public struct FileIdentity: Hashable, Sendable {
 
     /// The identity of the file at `path`, or nil when it cannot be examined.
     public init?(path: String) {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
-        device = UInt64(truncatingIfNeeded: info.st_dev)
-        inode = UInt64(truncatingIfNeeded: info.st_ino)
-        size = Int64(info.st_size)
-        #if canImport(Darwin)
-        modified = Int64(info.st_mtimespec.tv_sec)
-        modifiedNanoseconds = Int(info.st_mtimespec.tv_nsec)
-        changed = Int64(info.st_ctimespec.tv_sec)
-        changedNanoseconds = Int(info.st_ctimespec.tv_nsec)
-        #else
-        modified = Int64(info.st_mtim.tv_sec)
-        modifiedNanoseconds = Int(info.st_mtim.tv_nsec)
-        changed = Int64(info.st_ctim.tv_sec)
-        changedNanoseconds = Int(info.st_ctim.tv_nsec)
-        #endif
+        var status = custody_file_status()
+        guard custody_file_status_read(path, &status) == 0 else { return nil }
+        device = status.device
+        inode = status.inode
+        size = status.size
+        modified = status.modified_seconds
+        modifiedNanoseconds = Int(status.modified_nanoseconds)
+        changed = status.changed_seconds
+        changedNanoseconds = Int(status.changed_nanoseconds)
     }
 }
 

@@ -283,6 +283,123 @@ struct LogClientTests {
         #expect(throws: LogClientError.self) { _ = try LogClient(baseURL: "ftp://example.com") }
         #expect(throws: LogClientError.self) { _ = try LogClient(baseURL: "http://") }
     }
+
+    @Test(
+        "certificate entries (P-256, P-384, P-521, RSA) are read and verified with the certificate's key",
+        .enabled(if: PeerTool.availableOrCI("openssl")))
+    func certificateEntries() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let certificates = SignerCertificates(directory: directory)
+        try await TestLog.with { log in
+            let client = try LogClient(baseURL: log.url)
+            for (type, digest) in [(KeyType.ecdsaP256, "sha256"), (.ecdsaP384, "sha384"), (.ecdsaP521, "sha512"), (.rsa2048, "sha256")] {
+                let key = try PrivateKey.generate(type)
+                let der = try await certificates.make(
+                    for: key, emails: ["ci@example.com"], uris: ["https://ci.example.com/release"], issuer: "https://accounts.example.com",
+                    digest: digest)
+                let certificate = try UntrustedCertificate(derEncoded: der)
+                let artifact = Self.artifact()
+                let request = try HashedRekordRequest(artifact: artifact, privateKey: key, certificate: certificate)
+                #expect(request.verifier == .certificate(der))
+                let requestText = String(decoding: request.json, as: UTF8.self)
+                #expect(requestText.contains(#""x509Certificate":{"rawBytes":"\#(Data(der).base64EncodedString())"}"#), "\(requestText)")
+                #expect(!requestText.contains("publicKey"))
+
+                let entry = try await client.append(request.json)
+                #expect(entry.canonicalizedBody == request.expectedCanonicalizedBody)
+                _ = try entry.verify(logKey: .verifierKey(log.logKey))
+                let rekord = try entry.hashedRekord()
+                #expect(rekord.verifier == .certificate(der))
+                #expect(rekord.keyDetails == request.keyDetails)
+                #expect(try rekord.verifier.publicKey().derRepresentation == key.publicKey.derRepresentation)
+                let read = try #require(try rekord.verifier.certificate())
+                #expect(read.identities == ["ci@example.com", "https://ci.example.com/release"])
+                #expect(read.oidcIssuer == "https://accounts.example.com")
+                try rekord.verify(artifact: artifact)
+                let error = #expect(throws: LogClientError.self, "\(type)") { try rekord.verify(artifact: artifact + [0]) }
+                #expect(error?.code == .notVerified)
+                // The body parses again from its bytes, to the same entry.
+                #expect(try UntrustedHashedRekord(body: entry.canonicalizedBody) == rekord)
+            }
+        }
+    }
+
+    @Test("a certificate entry whose certificate is for another key, or of another kind than its key details, does not verify",
+          .enabled(if: PeerTool.availableOrCI("openssl")))
+    func certificateEntryForAnotherKey() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let certificates = SignerCertificates(directory: directory)
+        let key = try PrivateKey.generate(.ecdsaP256)
+        let der = try await certificates.make(for: key, emails: ["ci@example.com"])
+        let otherDER = try await certificates.make(for: try PrivateKey.generate(.ecdsaP256), emails: ["ci@example.com"])
+        let p384DER = try await certificates.make(for: try PrivateKey.generate(.ecdsaP384), emails: ["ci@example.com"], digest: "sha384")
+        let artifact = Self.artifact()
+        let request = try HashedRekordRequest(artifact: artifact, privateKey: key, certificate: try UntrustedCertificate(derEncoded: der))
+        let body = String(decoding: request.expectedCanonicalizedBody, as: UTF8.self)
+        try UntrustedHashedRekord(body: Array(body.utf8)).verify(artifact: artifact)
+        for (name, replacement, reason) in [
+            ("another key's certificate", otherDER, "does not verify"), ("a P-384 certificate", p384DER, "keyDetails"),
+            ("not a certificate", [0x30, 0x03, 0x02, 0x01, 0x01], "cannot be read"),
+        ] {
+            let changed = body.replacingOccurrences(of: Data(der).base64EncodedString(), with: Data(replacement).base64EncodedString())
+            #expect(changed != body)
+            let rekord = try UntrustedHashedRekord(body: Array(changed.utf8))
+            let error = #expect(throws: LogClientError.self, "\(name)") { try rekord.verify(artifact: artifact) }
+            #expect(error?.code == .notVerified, "\(name)")
+            #expect(error?.reason.contains(reason) == true, "\(name): \(String(describing: error))")
+        }
+    }
+
+    @Test("an entry verifier with both publicKey and x509Certificate, or neither, is an invalid entry")
+    func verifierOneOf() throws {
+        let key = try PrivateKey.generate(.ecdsaP256)
+        let request = try HashedRekordRequest(artifact: [1, 2, 3], privateKey: key)
+        let body = String(decoding: request.expectedCanonicalizedBody, as: UTF8.self)
+        #expect(try UntrustedHashedRekord(body: Array(body.utf8)).verifier == .publicKey(key.publicKey.derRepresentation))
+        let publicKey = #""publicKey":{"rawBytes":"\#(Data(key.publicKey.derRepresentation).base64EncodedString())"}"#
+        #expect(body.contains(publicKey))
+        let certificate = #""x509Certificate":{"rawBytes":"MAMCAQE="}"#
+        for (name, changed) in [
+            ("both", body.replacingOccurrences(of: publicKey, with: publicKey + "," + certificate)),
+            ("both, certificate first", body.replacingOccurrences(of: publicKey, with: certificate + "," + publicKey)),
+            ("neither", body.replacingOccurrences(of: "," + publicKey, with: "")),
+        ] {
+            #expect(changed != body, "\(name)")
+            let error = #expect(throws: LogClientError.self, "\(name)") { _ = try UntrustedHashedRekord(body: Array(changed.utf8)) }
+            #expect(error?.code == .invalidEntry, "\(name)")
+            #expect(error?.reason.contains("exactly one of publicKey and x509Certificate") == true, "\(name): \(String(describing: error))")
+        }
+        // The certificate member is read as strictly as the key member.
+        for (name, member) in [
+            ("unknown member", #""x509Certificate":{"rawBytes":"MAMCAQE=","extra":"x"}"#), ("empty", #""x509Certificate":{"rawBytes":""}"#),
+            ("not base64", #""x509Certificate":{"rawBytes":"not base64"}"#), ("not an object", #""x509Certificate":"MAMCAQE=""#),
+        ] {
+            let changed = body.replacingOccurrences(of: publicKey, with: member)
+            #expect(throws: LogClientError(.invalidEntry, ""), "\(name)") { _ = try UntrustedHashedRekord(body: Array(changed.utf8)) }
+        }
+    }
+
+    @Test("a request with a certificate for another key than the signing key is refused", .enabled(if: PeerTool.availableOrCI("openssl")))
+    func requestWithAnotherKeysCertificate() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let certificates = SignerCertificates(directory: directory)
+        let key = try PrivateKey.generate(.ecdsaP256)
+        for other in [try PrivateKey.generate(.ecdsaP256), try PrivateKey.generate(.ecdsaP384)] {
+            let der = try await certificates.make(for: other, emails: ["ci@example.com"])
+            let certificate = try UntrustedCertificate(derEncoded: der)
+            let error = #expect(throws: LogClientError.self) {
+                try HashedRekordRequest(artifact: [1, 2, 3], privateKey: key, certificate: certificate)
+            }
+            #expect(error?.code == .unsupportedKey)
+            #expect(error?.reason.contains("not the signing key's") == true, "\(String(describing: error))")
+        }
+        // The same request with the key's own certificate is made.
+        let own = try UntrustedCertificate(derEncoded: try await certificates.make(for: key, emails: ["ci@example.com"]))
+        #expect(try HashedRekordRequest(artifact: [1, 2, 3], privateKey: key, certificate: own).verifier == .certificate(own.derBytes))
+    }
 }
 
 /// Fetches through ``HTTPFetcher`` and changes one byte of the answer for one path.
