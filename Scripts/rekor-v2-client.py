@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Independent Rekor v2 client for the Custody log server tests (stdlib + cryptography).
 
-Usage: rekor-v2-client.py BASE_URL LOG_VERIFIER_KEY [--certificate] [--curve p256|p384|p521]
+Usage: rekor-v2-client.py BASE_URL LOG_VERIFIER_KEY [--certificate] [--curve p256|p384|p521|ed25519ph]
 
 Signs a fresh artifact digest with a new ECDSA key (P-256 unless --curve), posts a
 hashedRekordRequestV002 (with --certificate the verifier is a self-signed X.509 certificate
-made here, naming an email address, a URI and a Sigstore OIDC issuer, instead of the key),
+made here, naming an email address, a URI and a Sigstore OIDC issuer, instead of the key;
+--curve ed25519ph signs an artifact with Ed25519ph through PyNaCl's libsodium bindings instead),
 and checks the answer without any Custody code: the canonicalized body (RFC 8785 form built
 here by hand), the inclusion proof (RFC 9162 section 2.1.3.2), the checkpoint's Ed25519
 signed-note signature and key ID (C2SP), and that logId.keyId is the C2SP key hash.
@@ -61,17 +62,28 @@ def main():
     curve = options[options.index("--curve") + 1] if "--curve" in options else "p256"
     name, key_id, material = parse_vkey(vkey)
 
-    ec_curve, hash_algorithm, key_details, digest_name = CURVES[curve]
-    key = ec.generate_private_key(ec_curve)
-    hasher = hashes.Hash(hash_algorithm)
-    hasher.update(os.urandom(64))
-    digest = hasher.finalize()
-    signature = key.sign(digest, ec.ECDSA(Prehashed(hash_algorithm)))
-    if with_certificate:
-        verifier = {"x509Certificate": {"rawBytes": b64(certificate_for(key, hash_algorithm))}, "keyDetails": key_details}
-    else:
-        spki = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    if curve == "ed25519ph":
+        from nacl import bindings
+        public, secret = bindings.crypto_sign_seed_keypair(os.urandom(32))
+        artifact = os.urandom(64)
+        state = bindings.crypto_sign_ed25519ph_state()
+        bindings.crypto_sign_ed25519ph_update(state, artifact)
+        signature = bindings.crypto_sign_ed25519ph_final_create(state, secret)
+        digest, key_details, digest_name = hashlib.sha512(artifact).digest(), "PKIX_ED25519_PH", "SHA2_512"
+        spki = bytes.fromhex("302a300506032b6570032100") + public
         verifier = {"publicKey": {"rawBytes": b64(spki)}, "keyDetails": key_details}
+    else:
+        ec_curve, hash_algorithm, key_details, digest_name = CURVES[curve]
+        key = ec.generate_private_key(ec_curve)
+        hasher = hashes.Hash(hash_algorithm)
+        hasher.update(os.urandom(64))
+        digest = hasher.finalize()
+        signature = key.sign(digest, ec.ECDSA(Prehashed(hash_algorithm)))
+        if with_certificate:
+            verifier = {"x509Certificate": {"rawBytes": b64(certificate_for(key, hash_algorithm))}, "keyDetails": key_details}
+        else:
+            spki = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+            verifier = {"publicKey": {"rawBytes": b64(spki)}, "keyDetails": key_details}
     request = {"hashedRekordRequestV002": {"digest": b64(digest), "signature": {"content": b64(signature), "verifier": verifier}}}
 
     post = urllib.request.Request(base + "/api/v2/log/entries", data=json.dumps(request).encode(),

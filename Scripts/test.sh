@@ -5,7 +5,8 @@
 #
 # 1. Installs the peer tools the tests use when they are missing (Debian 12, as root):
 #    umoci, skopeo, docker-registry, gnupg, openssl, hyperfine, postgresql (the server binaries;
-#    tests start their own cluster as the postgres user). `apt-get update` runs once, and
+#    tests start their own cluster as the postgres user), and libsodium23 (the shared library
+#    CustodyKeys loads at run time for Ed25519ph). `apt-get update` runs once, and
 #    only when something is missing. While installing, service starts are blocked with a
 #    temporary /usr/sbin/policy-rc.d (exit 101), because docker-registry's post-install script
 #    would otherwise start a system registry on :5000. Tests start their own registry instead.
@@ -18,7 +19,9 @@
 # Under CI (CI=true) tests that need a peer tool fail instead of skipping when it is missing.
 set -euo pipefail
 
-# Debian package -> a command it provides (used to decide whether the package is present).
+# Debian package -> what it provides, used to decide whether the package is present: a command
+# name, looked up with `command -v`, or an absolute path (starting with "/"), checked with
+# `[[ -e ]]` so that a file that is not executable (a shared library) works too.
 PACKAGES=(
   "umoci:umoci"
   "skopeo:skopeo"
@@ -27,14 +30,24 @@ PACKAGES=(
   "openssl:openssl"
   "hyperfine:hyperfine"
   "postgresql:/usr/lib/postgresql/15/bin/postgres"
+  "libsodium23:/usr/lib/x86_64-linux-gnu/libsodium.so.23"
 )
+
+# True when $1 (a PACKAGES entry's second part) is present: a path exists, or a command is found.
+provided() {
+  if [[ $1 == /* ]]; then
+    [[ -e $1 ]]
+  else
+    command -v "$1" >/dev/null 2>&1
+  fi
+}
 
 install_missing_packages() {
   local missing=() entry pkg cmd
   for entry in "${PACKAGES[@]}"; do
     pkg=${entry%%:*}
     cmd=${entry#*:}
-    command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
+    provided "$cmd" || missing+=("$pkg")
   done
   [[ ${#missing[@]} -eq 0 ]] && return 0
 
@@ -73,10 +86,10 @@ install_missing_packages() {
     exit 1
   fi
 
-  # Fail loudly if a package installed but its command is still not on PATH.
+  # Fail loudly if a package installed but its command (or file) is still missing.
   for entry in "${PACKAGES[@]}"; do
     cmd=${entry#*:}
-    command -v "$cmd" >/dev/null 2>&1 || {
+    provided "$cmd" || {
       echo "test.sh: error: '$cmd' still missing after installing ${entry%%:*}" >&2
       exit 1
     }

@@ -12,7 +12,7 @@ struct LogAppendCommand: AsyncParsableCommand {
         abstract: "Sign an artifact and append a hashedrekord entry to a transparency log.",
         discussion: """
             Signs the artifact with --key (ECDSA P-256, P-384 or P-521, or RSA of 2048, 3072 or 4096 bits; \
-            Ed25519 is refused, as hashedrekord needs a prehashed signature), posts a \
+            Ed25519 keys sign with Ed25519ph, as hashedrekord needs a prehashed signature), posts a \
             hashedRekordRequestV002 to the log's /api/v2/log/entries, checks that the log logged \
             exactly that entry, and, with --log-key, verifies the answer's inclusion proof and \
             signed checkpoint before reporting success. The log's own key, fetched from the server, \

@@ -16,21 +16,23 @@ public enum HashedRekordKeyDetails: String, Sendable, Hashable, CaseIterable {
     case rsaPKCS1v15_3072SHA256 = "PKIX_RSA_PKCS1V15_3072_SHA256"
     /// RSA-4096 PKCS#1 v1.5 with SHA-256.
     case rsaPKCS1v15_4096SHA256 = "PKIX_RSA_PKCS1V15_4096_SHA256"
+    /// Ed25519ph (RFC 8032 prehashed Ed25519, SHA-512): what an Ed25519 key makes, since pure
+    /// Ed25519 cannot sign a prehashed digest. Needs libsodium at run time (``Ed25519ph``).
+    case ed25519ph = "PKIX_ED25519_PH"
 
     /// The details for `key`.
     ///
-    /// - Throws: ``LogClientError/Code/unsupportedKey`` for Ed25519 (pure Ed25519 cannot sign a
-    ///   prehashed digest, so Rekor v2 and Custody's log refuse it for hashedrekord) and for RSA
-    ///   keys of another size than 2048, 3072 or 4096 bits.
+    /// An Ed25519 key gets ``ed25519ph`` (pure Ed25519 cannot sign a prehashed digest, so Rekor
+    /// v2 and Custody's log refuse `PKIX_ED25519`).
+    ///
+    /// - Throws: ``LogClientError/Code/unsupportedKey`` for RSA keys of another size than 2048,
+    ///   3072 or 4096 bits.
     public init(for key: PublicKey) throws(LogClientError) {
         switch key {
         case .ecdsaP256: self = .ecdsaP256SHA256
         case .ecdsaP384: self = .ecdsaP384SHA384
         case .ecdsaP521: self = .ecdsaP521SHA512
-        case .ed25519:
-            throw LogClientError(
-                .unsupportedKey,
-                "Ed25519 keys cannot make hashedrekord entries (pure Ed25519 cannot sign a prehashed digest, and the log refuses PKIX_ED25519); use an ECDSA P-256, P-384, P-521 or RSA key")
+        case .ed25519: self = .ed25519ph
         case .rsa:
             let bits = key.rsaModulusBits
             switch bits {
@@ -44,13 +46,30 @@ public enum HashedRekordKeyDetails: String, Sendable, Hashable, CaseIterable {
         }
     }
 
-    /// The signature scheme over the artifact.
-    public var signingAlgorithm: SigningAlgorithm {
+    /// The signature over `artifact` by `key` in this scheme (ASN.1 DER for ECDSA, the raw
+    /// integer for RSA, 64 bytes for Ed25519ph).
+    ///
+    /// - Throws: `KeyError` when the key does not fit or signing fails (for Ed25519ph, also when
+    ///   libsodium cannot be loaded).
+    public func sign(_ artifact: [UInt8], with key: PrivateKey) throws -> [UInt8] {
         switch self {
-        case .ecdsaP256SHA256: .ecdsaP256SHA256
-        case .ecdsaP384SHA384: .ecdsaP384SHA384
-        case .ecdsaP521SHA512: .ecdsaP521SHA512
-        case .rsaPKCS1v15_2048SHA256, .rsaPKCS1v15_3072SHA256, .rsaPKCS1v15_4096SHA256: .rsaPKCS1SHA256
+        case .ecdsaP256SHA256: try key.sign(artifact, algorithm: .ecdsaP256SHA256)
+        case .ecdsaP384SHA384: try key.sign(artifact, algorithm: .ecdsaP384SHA384)
+        case .ecdsaP521SHA512: try key.sign(artifact, algorithm: .ecdsaP521SHA512)
+        case .rsaPKCS1v15_2048SHA256, .rsaPKCS1v15_3072SHA256, .rsaPKCS1v15_4096SHA256: try key.sign(artifact, algorithm: .rsaPKCS1SHA256)
+        case .ed25519ph: try Ed25519ph.sign(artifact: artifact, with: key)
+        }
+    }
+
+    /// Whether `signature` is a valid signature of `artifact` by `key` in this scheme.
+    public func isValidSignature(_ signature: [UInt8], artifact: [UInt8], key: PublicKey) -> Bool {
+        switch self {
+        case .ecdsaP256SHA256: key.isValidSignature(signature, for: artifact, algorithm: .ecdsaP256SHA256)
+        case .ecdsaP384SHA384: key.isValidSignature(signature, for: artifact, algorithm: .ecdsaP384SHA384)
+        case .ecdsaP521SHA512: key.isValidSignature(signature, for: artifact, algorithm: .ecdsaP521SHA512)
+        case .rsaPKCS1v15_2048SHA256, .rsaPKCS1v15_3072SHA256, .rsaPKCS1v15_4096SHA256:
+            key.isValidSignature(signature, for: artifact, algorithm: .rsaPKCS1SHA256)
+        case .ed25519ph: Ed25519ph.isValidSignature(signature, artifact: artifact, publicKey: key)
         }
     }
 
@@ -58,7 +77,7 @@ public enum HashedRekordKeyDetails: String, Sendable, Hashable, CaseIterable {
     public var hashAlgorithm: String {
         switch self {
         case .ecdsaP384SHA384: "SHA2_384"
-        case .ecdsaP521SHA512: "SHA2_512"
+        case .ecdsaP521SHA512, .ed25519ph: "SHA2_512"
         case .ecdsaP256SHA256, .rsaPKCS1v15_2048SHA256, .rsaPKCS1v15_3072SHA256, .rsaPKCS1v15_4096SHA256: "SHA2_256"
         }
     }
@@ -67,7 +86,7 @@ public enum HashedRekordKeyDetails: String, Sendable, Hashable, CaseIterable {
     public var digestBytes: Int {
         switch self {
         case .ecdsaP384SHA384: 48
-        case .ecdsaP521SHA512: 64
+        case .ecdsaP521SHA512, .ed25519ph: 64
         case .ecdsaP256SHA256, .rsaPKCS1v15_2048SHA256, .rsaPKCS1v15_3072SHA256, .rsaPKCS1v15_4096SHA256: 32
         }
     }
@@ -77,7 +96,7 @@ public enum HashedRekordKeyDetails: String, Sendable, Hashable, CaseIterable {
     public func digest(of artifact: [UInt8]) -> [UInt8] {
         switch self {
         case .ecdsaP384SHA384: Array(SHA384.hash(data: artifact))
-        case .ecdsaP521SHA512: Array(SHA512.hash(data: artifact))
+        case .ecdsaP521SHA512, .ed25519ph: Array(SHA512.hash(data: artifact))
         case .ecdsaP256SHA256, .rsaPKCS1v15_2048SHA256, .rsaPKCS1v15_3072SHA256, .rsaPKCS1v15_4096SHA256:
             Array(SHA256.hash(data: artifact))
         }

@@ -33,7 +33,7 @@ public struct HashedRekordRequest: Sendable, Hashable {
         }
         self.keyDetails = details
         self.digest = details.digest(of: artifact)
-        self.signature = try privateKey.sign(artifact, algorithm: details.signingAlgorithm)
+        self.signature = try details.sign(artifact, with: privateKey)
         self.verifier = certificate.map { .certificate($0.derBytes) } ?? .publicKey(privateKey.publicKey.derRepresentation)
     }
 

@@ -86,7 +86,7 @@ public struct UntrustedHashedRekord: Sendable, Hashable {
         guard keyDetails.fits(key) else {
             throw .notVerified("the entry's keyDetails is \(keyDetails.rawValue) but its key is \(key.algorithm)")
         }
-        guard key.isValidSignature(signature, for: artifact, algorithm: keyDetails.signingAlgorithm) else {
+        guard keyDetails.isValidSignature(signature, artifact: artifact, key: key) else {
             throw .notVerified("the entry's signature does not verify over the artifact with the entry's key")
         }
     }

@@ -6,10 +6,11 @@ import CustodyKeys
 /// demands of the key and the digest.
 ///
 /// Rekor v2's default registry allows RSA PKCS#1 v1.5 (2048, 3072, 4096 bits) with SHA-256,
-/// ECDSA P-256/SHA-256, P-384/SHA-384, P-521/SHA-512 and Ed25519ph. This log accepts the ones
-/// swift-crypto can check over a prehashed digest: every one but Ed25519ph, which is refused
-/// with `unsupportedAlgorithm` (swift-crypto has no Ed25519ph). Pure Ed25519 cannot sign a
-/// prehashed digest and is refused as Rekor v2 refuses it.
+/// ECDSA P-256/SHA-256, P-384/SHA-384, P-521/SHA-512 and Ed25519ph, and so does this log:
+/// swift-crypto checks the ECDSA and RSA ones over the prehashed digest, libsodium (loaded at
+/// run time, ``Ed25519ph``) the Ed25519ph one; without libsodium Ed25519ph entries are refused
+/// with `unsupportedAlgorithm`. Pure Ed25519 cannot sign a prehashed digest and is refused as
+/// Rekor v2 refuses it.
 public enum RekorKeyDetails: String, Sendable, Hashable, CaseIterable {
     case ecdsaP256SHA256 = "PKIX_ECDSA_P256_SHA_256"
     case ecdsaP384SHA384 = "PKIX_ECDSA_P384_SHA_384"
@@ -17,15 +18,17 @@ public enum RekorKeyDetails: String, Sendable, Hashable, CaseIterable {
     case rsaPKCS1v15_2048SHA256 = "PKIX_RSA_PKCS1V15_2048_SHA256"
     case rsaPKCS1v15_3072SHA256 = "PKIX_RSA_PKCS1V15_3072_SHA256"
     case rsaPKCS1v15_4096SHA256 = "PKIX_RSA_PKCS1V15_4096_SHA256"
+    case ed25519ph = "PKIX_ED25519_PH"
 
     /// How a signature of this kind is checked.
-    enum Scheme { case ecdsaSHA256, ecdsaSHA384, ecdsaSHA512, rsaPKCS1SHA256 }
+    enum Scheme { case ecdsaSHA256, ecdsaSHA384, ecdsaSHA512, rsaPKCS1SHA256, ed25519ph }
 
     var scheme: Scheme {
         switch self {
         case .ecdsaP256SHA256: .ecdsaSHA256
         case .ecdsaP384SHA384: .ecdsaSHA384
         case .ecdsaP521SHA512: .ecdsaSHA512
+        case .ed25519ph: .ed25519ph
         case .rsaPKCS1v15_2048SHA256, .rsaPKCS1v15_3072SHA256, .rsaPKCS1v15_4096SHA256: .rsaPKCS1SHA256
         }
     }
@@ -34,7 +37,7 @@ public enum RekorKeyDetails: String, Sendable, Hashable, CaseIterable {
     public var hashAlgorithm: String {
         switch self {
         case .ecdsaP384SHA384: "SHA2_384"
-        case .ecdsaP521SHA512: "SHA2_512"
+        case .ecdsaP521SHA512, .ed25519ph: "SHA2_512"
         default: "SHA2_256"
         }
     }
@@ -43,7 +46,7 @@ public enum RekorKeyDetails: String, Sendable, Hashable, CaseIterable {
     public var digestBytes: Int {
         switch self {
         case .ecdsaP384SHA384: 48
-        case .ecdsaP521SHA512: 64
+        case .ecdsaP521SHA512, .ed25519ph: 64
         default: 32
         }
     }
@@ -51,7 +54,7 @@ public enum RekorKeyDetails: String, Sendable, Hashable, CaseIterable {
     /// Whether `key` is the key this name describes (type, curve, RSA modulus size).
     func fits(_ key: PublicKey) -> Bool {
         switch (self, key) {
-        case (.ecdsaP256SHA256, .ecdsaP256), (.ecdsaP384SHA384, .ecdsaP384), (.ecdsaP521SHA512, .ecdsaP521): true
+        case (.ecdsaP256SHA256, .ecdsaP256), (.ecdsaP384SHA384, .ecdsaP384), (.ecdsaP521SHA512, .ecdsaP521), (.ed25519ph, .ed25519): true
         case (.rsaPKCS1v15_2048SHA256, .rsa): key.rsaModulusBits == 2048
         case (.rsaPKCS1v15_3072SHA256, .rsa): key.rsaModulusBits == 3072
         case (.rsaPKCS1v15_4096SHA256, .rsa): key.rsaModulusBits == 4096
@@ -61,8 +64,7 @@ public enum RekorKeyDetails: String, Sendable, Hashable, CaseIterable {
 
     /// Names Rekor v2 allows that this log cannot check yet, and why.
     static let recognisedButUnsupported: [String: String] = [
-        "PKIX_ED25519_PH": "Ed25519ph (prehashed Ed25519) is not supported by this log (swift-crypto has no Ed25519ph)",
-        "PKIX_ED25519": "pure Ed25519 cannot sign a prehashed digest; hashedrekord needs PKIX_ED25519_PH, which this log does not support yet",
+        "PKIX_ED25519": "pure Ed25519 cannot sign a prehashed digest; sign the digest with Ed25519ph and send PKIX_ED25519_PH",
     ]
 }
 
@@ -134,6 +136,9 @@ public struct HashedRekordV002: Sendable, Hashable {
             throw .badRequest(
                 "unsupportedAlgorithm",
                 "keyDetails '\(detailsName.prefix(64))' is not an accepted algorithm (accepted: \(RekorKeyDetails.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        if keyDetails == .ed25519ph, !Ed25519ph.isAvailable {
+            throw .badRequest("unsupportedAlgorithm", "PKIX_ED25519_PH needs libsodium, which this log server cannot load")
         }
         guard !signature.isEmpty, signature.count <= Self.maxSignatureBytes else {
             throw .badRequest("invalidSignature", "signature.content must be 1 to \(Self.maxSignatureBytes) bytes")

@@ -27,6 +27,8 @@ enum PrehashedSignature {
                 let digest: SHA512Digest = loadDigest(digest)
             else { return false }
             return key.isValidSignature(parsed, for: digest)
+        case (.ed25519, .ed25519ph):
+            return Ed25519ph.isValidSignature(signature, digest: digest, publicKey: key)
         case (.rsa(let key), .rsaPKCS1SHA256):
             guard let digest: SHA256Digest = loadDigest(digest) else { return false }
             return key.isValidSignature(

@@ -11,15 +11,20 @@ struct HashedRekordKeyDetailsTests {
 
     @Test("each supported key maps to its natural scheme, hash name and digest length")
     func mapping() throws {
-        let cases: [(PrivateKey, HashedRekordKeyDetails, SigningAlgorithm, String, Int)] = [
+        let cases: [(PrivateKey, HashedRekordKeyDetails, SigningAlgorithm?, String, Int)] = [
             (try PrivateKey.generate(.ecdsaP256), .ecdsaP256SHA256, .ecdsaP256SHA256, "SHA2_256", 32),
             (try PrivateKey.generate(.ecdsaP384), .ecdsaP384SHA384, .ecdsaP384SHA384, "SHA2_384", 48),
             (try PrivateKey.generate(.ecdsaP521), .ecdsaP521SHA512, .ecdsaP521SHA512, "SHA2_512", 64),
             (try PrivateKey.generate(.rsa2048), .rsaPKCS1v15_2048SHA256, .rsaPKCS1SHA256, "SHA2_256", 32),
+            (try PrivateKey.generate(.ed25519), .ed25519ph, nil, "SHA2_512", 64),
         ]
         for (key, details, algorithm, hash, length) in cases {
             #expect(try HashedRekordKeyDetails(for: key.publicKey) == details)
-            #expect(details.signingAlgorithm == algorithm)
+            if let algorithm {
+                // The scheme is the key's own signing algorithm over the artifact.
+                let signature = try details.sign(Self.artifact, with: key)
+                #expect(key.publicKey.isValidSignature(signature, for: Self.artifact, algorithm: algorithm))
+            }
             #expect(details.hashAlgorithm == hash)
             #expect(details.digestBytes == length)
             #expect(details.digest(of: Self.artifact).count == length)
@@ -35,7 +40,7 @@ struct HashedRekordKeyDetailsTests {
         #expect(details.rawValue == "PKIX_ECDSA_P521_SHA_512")
         #expect(HashedRekordKeyDetails(rawValue: "PKIX_ECDSA_P521_SHA_512") == .ecdsaP521SHA512)
         #expect(details.digest(of: Self.artifact) == Array(SHA512.hash(data: Self.artifact)))
-        let signature = try key.sign(Self.artifact, algorithm: details.signingAlgorithm)
+        let signature = try details.sign(Self.artifact, with: key)
         #expect(key.publicKey.isValidSignature(signature, for: Self.artifact, algorithm: .ecdsaP521SHA512))
         // The name fits P-521 keys only, and P-521 keys fit no other name.
         #expect(details.fits(key.publicKey))
@@ -46,12 +51,19 @@ struct HashedRekordKeyDetailsTests {
         }
     }
 
-    @Test("Ed25519 is still refused, and the message names the keys that work")
-    func ed25519() throws {
-        let error = #expect(throws: LogClientError.self) {
-            try HashedRekordKeyDetails(for: try PrivateKey.generate(.ed25519).publicKey)
-        }
-        #expect(error?.code == .unsupportedKey)
-        #expect(error?.reason.contains("P-521") == true)
+    @Test("Ed25519 keys make PKIX_ED25519_PH entries: SHA-512 digests and Ed25519ph signatures (libsodium)")
+    func ed25519ph() throws {
+        let key = try PrivateKey.generate(.ed25519)
+        let details = try HashedRekordKeyDetails(for: key.publicKey)
+        #expect(details == .ed25519ph && details.rawValue == "PKIX_ED25519_PH")
+        #expect(details.digest(of: Self.artifact) == Array(SHA512.hash(data: Self.artifact)))
+        let signature = try details.sign(Self.artifact, with: key)
+        #expect(signature.count == 64)
+        #expect(details.isValidSignature(signature, artifact: Self.artifact, key: key.publicKey))
+        #expect(Ed25519ph.isValidSignature(signature, digest: details.digest(of: Self.artifact), publicKey: key.publicKey))
+        // Not a pure Ed25519 signature, and not valid for another artifact or key.
+        #expect(!key.publicKey.isValidSignature(signature, for: Self.artifact, algorithm: .ed25519))
+        #expect(!details.isValidSignature(signature, artifact: Array("other".utf8), key: key.publicKey))
+        #expect(!details.isValidSignature(signature, artifact: Self.artifact, key: try PrivateKey.generate(.ed25519).publicKey))
     }
 }

@@ -61,12 +61,11 @@ struct LogClientTests {
         #expect(try UntrustedHashedRekord(body: first).keyDetails == .ecdsaP256SHA256)
     }
 
-    @Test("Ed25519 keys and odd RSA sizes are refused client-side with a clear message")
+    @Test("Ed25519 keys make Ed25519ph requests; RSA sizes are read")
     func unsupportedKeys() throws {
         let ed25519 = try PrivateKey.generate(.ed25519)
-        let error = #expect(throws: LogClientError.self) { try HashedRekordRequest(artifact: [1, 2, 3], privateKey: ed25519) }
-        #expect(error?.code == .unsupportedKey)
-        #expect(error?.reason.contains("Ed25519") == true)
+        let request = try HashedRekordRequest(artifact: [1, 2, 3], privateKey: ed25519)
+        #expect(request.keyDetails == .ed25519ph && request.digest.count == 64)
         for (type, bits) in [(KeyType.rsa2048, 2048), (.rsa3072, 3072), (.rsa4096, 4096)] {
             #expect(try PrivateKey.generate(type).publicKey.rsaModulusBits == bits)
         }

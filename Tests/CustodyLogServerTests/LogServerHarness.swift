@@ -111,6 +111,14 @@ struct SignedRequest {
         }
     }
 
+    /// A request signed with a new Ed25519 key as Ed25519ph over the artifact's SHA-512 digest.
+    static func ed25519ph(artifact: [UInt8] = Array("artifact \(UUID())".utf8)) throws -> SignedRequest {
+        let key = try PrivateKey.generate(.ed25519)
+        return SignedRequest(
+            digest: Array(SHA512.hash(data: artifact)), signature: try Ed25519ph.sign(artifact: artifact, with: key),
+            publicKey: key.publicKey.derRepresentation, keyDetails: "PKIX_ED25519_PH")
+    }
+
     func json(digest: String? = nil, signature: String? = nil, keyDetails: String? = nil, verifier: String? = nil, extra: String = "") -> String {
         let verifierJSON = verifier ?? #"{"publicKey":{"rawBytes":"\#(b64(publicKey))"},"keyDetails":"\#(keyDetails ?? self.keyDetails)"}"#
         return #"{"hashedRekordRequestV002":{"digest":"\#(digest ?? b64(self.digest))","signature":{"content":"\#(signature ?? b64(self.signature))","verifier":\#(verifierJSON)}\#(extra)}}"#
@@ -118,7 +126,7 @@ struct SignedRequest {
 
     /// The entry Rekor v2 makes, written out by hand (keys in RFC 8785 order).
     var expectedBody: String {
-        let algorithm = ["PKIX_ECDSA_P384_SHA_384": "SHA2_384", "PKIX_ECDSA_P521_SHA_512": "SHA2_512"][keyDetails] ?? "SHA2_256"
+        let algorithm = ["PKIX_ECDSA_P384_SHA_384": "SHA2_384", "PKIX_ECDSA_P521_SHA_512": "SHA2_512", "PKIX_ED25519_PH": "SHA2_512"][keyDetails] ?? "SHA2_256"
         return #"{"apiVersion":"0.0.2","kind":"hashedrekord","spec":{"hashedRekordV002":{"data":{"algorithm":"\#(algorithm)","digest":"\#(b64(digest))"},"signature":{"content":"\#(b64(signature))","verifier":{"keyDetails":"\#(keyDetails)","publicKey":{"rawBytes":"\#(b64(publicKey))"}}}}}}"#
     }
 }

@@ -1,3 +1,4 @@
+import Crypto
 import CustodyJSON
 import CustodyKeys
 import CustodyLog
@@ -44,7 +45,9 @@ struct LogServerTests {
             let request = try SignedRequest.make(type)
             indexes.append(try checkAnswer(try await log.post(request.json()), request: request, log: log))
         }
-        #expect(Set(indexes) == Set(0..<6))
+        let ed25519ph = try SignedRequest.ed25519ph()
+        indexes.append(try checkAnswer(try await log.post(ed25519ph.json()), request: ed25519ph, log: log))
+        #expect(Set(indexes) == Set(0..<7))
         await log.stop()
     }
 
@@ -185,7 +188,8 @@ struct LogServerTests {
             ("short digest", good.json(digest: b64(Array(good.digest.prefix(20)))), 400, "invalidDigest"),
             ("unknown algorithm", good.json(keyDetails: "PKIX_ECDSA_P256_SHA_1"), 400, "unsupportedAlgorithm"),
             ("pure Ed25519", ed25519.json(), 400, "unsupportedAlgorithm"),
-            ("Ed25519ph", ed25519.json(keyDetails: "PKIX_ED25519_PH"), 400, "unsupportedAlgorithm"),
+            ("Ed25519ph with a SHA-256 digest", ed25519.json(keyDetails: "PKIX_ED25519_PH"), 400, "invalidDigest"),
+            ("pure Ed25519 signature as Ed25519ph", ed25519.json(digest: b64(Array(SHA512.hash(data: ed25519.digest))), keyDetails: "PKIX_ED25519_PH"), 400, "invalidSignature"),
             ("P-521 details, P-256 key", good.json(keyDetails: "PKIX_ECDSA_P521_SHA_512"), 400, "invalidDigest"),
             ("key mismatch", p384.json(keyDetails: "PKIX_ECDSA_P256_SHA_256", extra: ""), 400, "invalidDigest"),
             ("key type mismatch", good.json(keyDetails: "PKIX_RSA_PKCS1V15_2048_SHA256"), 400, "keyMismatch"),
@@ -213,6 +217,7 @@ struct LogServerTests {
     /// certificate shaped like a keyless one, on each ECDSA curve.
     @Test(.enabled(if: PeerTool.availableOrCI("python3")), arguments: [
         [], ["--certificate"], ["--curve", "p384", "--certificate"], ["--curve", "p521"], ["--curve", "p521", "--certificate"],
+        ["--curve", "ed25519ph"],
     ])
     func checkedByAnIndependentPythonClient(options: [String]) async throws {
         let log = try await RunningLog.start()
