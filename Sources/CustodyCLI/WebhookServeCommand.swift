@@ -38,7 +38,7 @@ struct WebhookServeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-audit-evidence"), help: "Leave manifests and signatures out of audit records (they cannot be replayed then).")
     var noAuditEvidence = false
     @Option(name: .customLong("log-server"), help: "Also append every audit record to this transparency log (URL).") var logServer: String?
-    @Option(name: .customLong("log-key"), help: "The private key that signs audit records for --log-server (ECDSA or RSA, PEM).") var logKey: String?
+    @Option(name: .customLong("log-key"), help: "The private key that signs audit records for --log-server (ECDSA, RSA or Ed25519, PEM).") var logKey: String?
     @Option(name: .customLong("cache-ttl"), help: "Seconds an allowed decision is reused.") var cacheTTL: Int = 300
     @Option(name: .customLong("negative-cache-ttl"), help: "Seconds a denied or failed decision is reused.") var negativeCacheTTL: Int = 10
     @Option(name: .customLong("tag-ttl"), help: "Seconds a tag's digest is reused before asking the registry again.") var tagTTL: Int = 10

@@ -20,7 +20,7 @@ public final class AuditLogPublisher: Sendable {
     private let continuation: AsyncStream<AdmissionRecord>.Continuation
     private let worker: Task<Void, Never>
 
-    /// Starts appending to the log at `client` with `privateKey` (ECDSA P-256/P-384 or RSA).
+    /// Starts appending to the log at `client` with `privateKey` (ECDSA P-256/P-384/P-521, RSA, or Ed25519 as Ed25519ph).
     public init(client: LogClient, privateKey: PrivateKey, metrics: WebhookMetrics, logger: Logger) {
         let (stream, continuation) = AsyncStream.makeStream(of: AdmissionRecord.self, bufferingPolicy: .bufferingOldest(Self.maxQueued))
         self.continuation = continuation
