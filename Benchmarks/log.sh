@@ -72,6 +72,8 @@ append_load() { # label storage
     "$URL" | tee "$WORK/wrk-$1.txt"
   local size; size=$(tree_size)
   local requests; requests=$(sed -n 's/^ *\([0-9]*\) requests in.*/\1/p' "$WORK/wrk-$1.txt")
+  local failed; failed=$(sed -n 's/^ *Non-2xx or 3xx responses: *\([0-9]*\).*/\1/p' "$WORK/wrk-$1.txt")
+  echo "non-2xx answers: ${failed:-0}; socket errors: $(grep -c 'Socket errors' "$WORK/wrk-$1.txt") lines"
   echo "tree size afterwards: $size (wrk completed $requests requests; every one must be a new entry)"
   stop_server
 }
