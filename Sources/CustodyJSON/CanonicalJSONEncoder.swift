@@ -122,6 +122,12 @@ public struct CanonicalJSONEncoder: Sendable {
 
     private static let hex = Array("0123456789abcdef".utf8)
 
+    /// Whether a UTF-8 byte must be escaped in a JSON string: a control character, `"` or `\`.
+    @inline(__always)
+    private static func needsEscape(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
+    }
+
     private static func writeString(_ s: String, to out: inout [UInt8], style: Style) {
         out.append(UInt8(ascii: "\""))
         if style == .goEncodingJSON {
@@ -136,12 +142,19 @@ public struct CanonicalJSONEncoder: Sendable {
                 }
             }
         } else {
-            // Most strings (names, base64) need no escape: copied in one step.
-            let utf8 = s.utf8
-            if utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
-                out.append(contentsOf: utf8)
-            } else {
-                writeEscapedUTF8(utf8, to: &out)
+            // Most strings (names, base64) need no escape: copied in one step, from the string's
+            // contiguous storage when it has one (native strings do).
+            let copied = s.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+                guard !bytes.contains(where: Self.needsEscape) else { return false }
+                out.append(contentsOf: bytes)
+                return true
+            }
+            if copied != true {
+                if s.utf8.contains(where: Self.needsEscape) {
+                    writeEscapedUTF8(s.utf8, to: &out)
+                } else {
+                    out.append(contentsOf: s.utf8)
+                }
             }
         }
         out.append(UInt8(ascii: "\""))
