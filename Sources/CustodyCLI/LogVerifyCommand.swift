@@ -1,6 +1,8 @@
 import ArgumentParser
 import CustodyJSON
+import CustodyKeys
 import CustodyLogClient
+import CustodyOCI
 import CustodyTransparency
 
 /// `custody log verify`: verifies a saved log entry offline.
@@ -24,6 +26,19 @@ struct LogVerifyCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The artifact the entry should be a signature of.") var artifact: String?
     @OptionGroup var output: OutputOptions
 
+    /// The signing key (`sha256:` of its SubjectPublicKeyInfo) and certificate of a hashedrekord
+    /// entry, as the entry states them; nil for other entries or an unreadable verifier.
+    static func signer(of entry: UntrustedLogEntry) -> (key: String, certificate: UntrustedCertificate?)? {
+        guard let rekord = try? entry.hashedRekord() else { return nil }
+        do {
+            let certificate = try rekord.verifier.certificate()
+            let key = try certificate?.publicKey ?? rekord.verifier.publicKey()
+            return (Digest.compute(key.derRepresentation).description, certificate)
+        } catch {
+            return nil
+        }
+    }
+
     func run() async throws {
         let key = try LogClientOptions.logKey(logKey)
         let parsed = try UntrustedLogEntry(json: try InputFiles.read(entry, what: "entry file", limit: UntrustedLogEntry.maxBytes))
@@ -39,9 +54,10 @@ struct LogVerifyCommand: AsyncParsableCommand {
                 }
                 try rekord.verify(artifact: artifactBytes)
             }
+            let signer = Self.signer(of: parsed)
             switch output.output {
             case .json:
-                try LogClientOptions.printJSON([
+                var members: [(String, JSONValue)] = [
                     ("verified", .bool(true)),
                     ("logIndex", LogClientOptions.decimal(verified.index)),
                     ("leafHash", .string(verified.leafHash.base64)),
@@ -49,11 +65,30 @@ struct LogVerifyCommand: AsyncParsableCommand {
                     ("treeSize", LogClientOptions.decimal(verified.checkpoint.size)),
                     ("rootHash", .string(verified.checkpoint.rootHash.base64)),
                     ("artifactVerified", .bool(artifactBytes != nil)),
-                ])
+                ]
+                if let signer {
+                    var described: [(key: String, value: JSONValue)] = [(key: "key", value: .string(signer.key))]
+                    if let certificate = signer.certificate {
+                        described.append((key: "identities", value: .array(certificate.identities.map { .string($0) })))
+                        described.append((key: "issuer", value: certificate.oidcIssuer.map { .string($0) } ?? .null))
+                    }
+                    members.append(("signer", .object(JSONObject(members: described)!)))
+                }
+                try LogClientOptions.printJSON(members)
             case .text:
                 Console.current.line(
                     "verified: entry \(verified.index) is in \(verified.checkpoint.origin) at tree size \(verified.checkpoint.size) (leaf hash \(verified.leafHash.hex))")
                 if artifactBytes != nil { Console.current.line("verified: the entry is a signature of \(artifact ?? "")") }
+                if let signer {
+                    if let certificate = signer.certificate {
+                        let names = certificate.identities.isEmpty ? "no identity" : certificate.identities.joined(separator: ", ")
+                        let issuer = certificate.oidcIssuer.map { ", issuer \($0)" } ?? ""
+                        Console.current.line(
+                            "signer: key \(signer.key), by a certificate for \(names)\(issuer) (the certificate's issuer chain is not checked here)")
+                    } else {
+                        Console.current.line("signer: key \(signer.key)")
+                    }
+                }
             }
         }
     }

@@ -135,6 +135,16 @@ struct LogCertificateCommandTests {
         // Custody's own offline verification agrees.
         let verified = await run(["log", "verify", "--entry", entryFile, "--log-key", server.verifierKey, "--artifact", artifact])
         #expect(verified.status == 0, "\(verified.stderr)")
+        // It names the signer as the entry states it: the key and the certificate's names and issuer.
+        #expect(verified.stdout.contains("by a certificate for \(Self.identity)"), "\(verified.stdout)")
+        #expect(verified.stdout.contains("issuer \(Self.accounts)"), "\(verified.stdout)")
+        let verifiedJSON = await run(["log", "verify", "--entry", entryFile, "--log-key", server.verifierKey, "--output", "json"])
+        #expect(verifiedJSON.status == 0, "\(verifiedJSON.stderr)")
+        let signer = try #require(
+            (try JSONSerialization.jsonObject(with: Data(verifiedJSON.stdout.utf8)) as? [String: Any])?["signer"] as? [String: Any])
+        #expect((signer["identities"] as? [String])?.contains(Self.identity) == true, "\(signer)")
+        #expect(signer["issuer"] as? String == Self.accounts)
+        #expect(signer["key"] as? String == (try fingerprint(ofPublicKeyFile: directory.file("signer.pub"))))
 
         // The monitor, by identity: both certificate entries, with the certificate's names.
         let signerKey = try fingerprint(ofPublicKeyFile: directory.file("signer.pub"))

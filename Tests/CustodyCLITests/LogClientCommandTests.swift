@@ -71,6 +71,7 @@ struct LogClientCommandTests {
         let verified = await run(["log", "verify", "--entry", entryFile, "--log-key", server.verifierKey, "--artifact", artifact])
         #expect(verified.status == 0, "\(verified.stderr)")
         #expect(verified.stdout.contains("verified: entry 1 is in \(ServeProcess.logName)"))
+        #expect(verified.stdout.contains("signer: key sha256:"), "\(verified.stdout)")
         let verifiedJSON = await run(["log", "verify", "--entry", entryFile, "--log-key", directory.file("log.pub"), "--output", "json"])
         #expect(verifiedJSON.status == 0, "\(verifiedJSON.stderr)")
         #expect(try json(verifiedJSON)["logIndex"] as? String == "1")
