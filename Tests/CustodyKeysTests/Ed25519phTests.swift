@@ -398,17 +398,8 @@ struct Ed25519phTests {
 
     """
 
-    /// Runs `script` (after ``pythonPrelude``) with python3 in a fresh temporary directory; returns
-    /// stdout. Throws with the full output when the script exits non-zero.
+    /// Runs `script` after ``pythonPrelude`` with the keys tests' shared Python runner.
     static func runPython(_ script: String, _ arguments: [String], files: [String: Data] = [:]) throws -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("custody-ed25519ph-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let scriptURL = directory.appendingPathComponent("peer.py")
-        try Data((pythonPrelude + script).utf8).write(to: scriptURL)
-        for (name, data) in files { try data.write(to: directory.appendingPathComponent(name)) }
-        let result = try runProcess("python3", [scriptURL.path] + arguments, currentDirectory: directory.path)
-        guard result.status == 0 else { throw Support.Failure(description: "python3 failed: \(result)") }
-        return result.stdoutText
+        try SecretBoxTestSupport.runPython(pythonPrelude + script, arguments, files: files)
     }
 }

@@ -272,7 +272,9 @@ struct P521InteropTests {
         }
     }
 
-    @Test func cryptographyReadsAndVerifiesCustodyKeys() async throws {
+    /// Writes a new P-521 key (PKCS#8 and SPKI PEM), its key ID, the message and `signature(key)`
+    /// as custody.sig, then runs the script's `verify` on them.
+    func verifyInPython(signature: (PrivateKey) async throws -> [UInt8]) async throws -> ProcessResult {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         try directory.write(testMessage, to: "message")
@@ -280,22 +282,18 @@ struct P521InteropTests {
         try directory.write(key.pemRepresentation, to: "custody.key.pem")
         try directory.write(key.publicKey.pemRepresentation, to: "custody.pub.pem")
         try directory.write(key.publicKey.keyID.hex, to: "custody.keyid")
-        try directory.write(try await FileSigner(key).sign(testMessage), to: "custody.sig")
-        let result = try runScript("verify", in: directory)
+        try directory.write(try await signature(key), to: "custody.sig")
+        return try runScript("verify", in: directory)
+    }
+
+    @Test func cryptographyReadsAndVerifiesCustodyKeys() async throws {
+        let result = try await verifyInPython { try await FileSigner($0).sign(testMessage) }
         #expect(result.status == 0, "\(result)")
         #expect(result.stdoutText == "ok\n", "\(result)")
     }
 
-    @Test func cryptographyRejectsATamperedCustodySignature() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        try directory.write(testMessage, to: "message")
-        let key = try PrivateKey.generate(.ecdsaP521)
-        try directory.write(key.pemRepresentation, to: "custody.key.pem")
-        try directory.write(key.publicKey.pemRepresentation, to: "custody.pub.pem")
-        try directory.write(key.publicKey.keyID.hex, to: "custody.keyid")
-        try directory.write(try key.sign(flipped(testMessage), algorithm: .ecdsaP521SHA512), to: "custody.sig")
-        let result = try runScript("verify", in: directory)
+    @Test func cryptographyRejectsATamperedCustodySignature() async throws {
+        let result = try await verifyInPython { try $0.sign(flipped(testMessage), algorithm: .ecdsaP521SHA512) }
         #expect(result.status != 0, "\(result)")
         #expect(result.stderrText.contains("InvalidSignature"), "\(result)")
     }
