@@ -144,7 +144,7 @@ struct LogMonitorCommand: AsyncParsableCommand {
             }
             Console.current.line(line + ", digest \(match.digest)")
         case .json:
-            var members: [(key: String, value: JSONValue)] = [
+            var members: [(String, JSONValue)] = [
                 ("event", .string("match")), ("index", .number(JSONNumber(Int64(clamping: match.index)))), ("kind", .string(match.kind)),
                 ("watched", .string(match.watched)), ("key", .string(fingerprint)), ("digest", .string(match.digest)),
             ]
@@ -153,7 +153,7 @@ struct LogMonitorCommand: AsyncParsableCommand {
                 members.append(("issuer", certificate.oidcIssuer.map { .string($0) } ?? .null))
                 members.append(("certificate", .string(Digest.compute(certificate.derBytes).description)))
             }
-            Console.current.line(Self.jsonLine(members))
+            try? LogClientOptions.printJSON(members)
         }
     }
 
@@ -162,32 +162,31 @@ struct LogMonitorCommand: AsyncParsableCommand {
         switch output {
         case .text: Console.current.line("\(unreadable.count) new entries are not hashedrekord entries this monitor can read: \(shown)")
         case .json:
-            Console.current.line(Self.jsonLine([
+            try? LogClientOptions.printJSON([
                 ("event", .string("unreadable")), ("count", .number(JSONNumber(Int64(unreadable.count)))),
                 ("indexes", .array(unreadable.prefix(1_000).map { .number(JSONNumber(Int64(clamping: $0))) })),
-            ]))
+            ])
         }
-    }
-
-    /// One JSON object on one line (distinct keys, always serializable).
-    static func jsonLine(_ members: [(key: String, value: JSONValue)]) -> String {
-        let bytes = (try? CanonicalJSONEncoder.serialize(.object(JSONObject(members: members)!), style: .rfc8785)) ?? []
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     private func emit(alarm: LogMonitor.Alarm) {
         switch output {
         case .text: Console.current.line(alarm.description)
         case .json:
-            let reason = alarm.reason.replacingOccurrences(of: "\"", with: "'")
-            Console.current.line(#"{"event":"alarm","kind":"\#(alarm.kind.rawValue)","reason":"\#(reason)"}"#)
+            try? LogClientOptions.printJSON([
+                ("event", .string("alarm")), ("kind", .string(alarm.kind.rawValue)), ("reason", .string(alarm.reason)),
+            ])
         }
     }
 
     private func emit(size: UInt64, newEntries: UInt64, matches: Int) {
         switch output {
         case .text: Console.current.line("log at \(size) entries: \(newEntries) new, \(matches) by watched keys or identities")
-        case .json: Console.current.line(#"{"event":"checkpoint","size":\#(size),"newEntries":\#(newEntries),"matches":\#(matches)}"#)
+        case .json:
+            try? LogClientOptions.printJSON([
+                ("event", .string("checkpoint")), ("size", .number(JSONNumber(Int64(clamping: size)))),
+                ("newEntries", .number(JSONNumber(Int64(clamping: newEntries)))), ("matches", .number(JSONNumber(Int64(matches)))),
+            ])
         }
     }
 

@@ -29,14 +29,8 @@ struct LogVerifyCommand: AsyncParsableCommand {
     /// The signing key (`sha256:` of its SubjectPublicKeyInfo) and certificate of a hashedrekord
     /// entry, as the entry states them; nil for other entries or an unreadable verifier.
     static func signer(of entry: UntrustedLogEntry) -> (key: String, certificate: UntrustedCertificate?)? {
-        guard let rekord = try? entry.hashedRekord() else { return nil }
-        do {
-            let certificate = try rekord.verifier.certificate()
-            let key = try certificate?.publicKey ?? rekord.verifier.publicKey()
-            return (Digest.compute(key.derRepresentation).description, certificate)
-        } catch {
-            return nil
-        }
+        guard let rekord = try? entry.hashedRekord(), let (key, certificate) = try? rekord.verifier.signer() else { return nil }
+        return (Digest.compute(key.derRepresentation).description, certificate)
     }
 
     func run() async throws {

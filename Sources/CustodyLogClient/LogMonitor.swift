@@ -229,14 +229,7 @@ public struct LogMonitor: Sendable {
     /// Whether `entry` was made by a watched key or in a watched identity's name.
     func match(_ entry: [UInt8], index: UInt64, patterns: [Regex<AnyRegexOutput>?]) -> EntryFinding {
         guard let rekord = try? UntrustedHashedRekord(body: entry) else { return .unreadable }
-        let key: PublicKey
-        let certificate: UntrustedCertificate?
-        do {
-            certificate = try rekord.verifier.certificate()
-            key = try certificate?.publicKey ?? rekord.verifier.publicKey()
-        } catch {
-            return .unreadable
-        }
+        guard let (key, certificate) = try? rekord.verifier.signer() else { return .unreadable }
         let spki = key.derRepresentation
         let watched: String
         if watchedKeys.contains(where: { $0.derRepresentation == spki }) {

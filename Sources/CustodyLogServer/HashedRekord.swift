@@ -163,27 +163,19 @@ public struct HashedRekordV002: Sendable, Hashable {
         self.keyDetails = keyDetails
     }
 
-    /// The public key of a verifier: the key itself, or the certificate's subject key.
+    /// The public key of a verifier: the key itself, or the certificate's subject key. Each kind
+    /// has its own size limit and error code (`invalidKey`, `invalidCertificate`).
     static func key(of verifier: HashedRekordVerifier) throws(LogAPIError) -> PublicKey {
-        switch verifier {
-        case .publicKey(let bytes):
-            guard bytes.count <= Self.maxPublicKeyBytes else {
-                throw .badRequest("invalidKey", "verifier.publicKey.rawBytes must be at most \(Self.maxPublicKeyBytes) bytes")
-            }
-            do {
-                return try verifier.publicKey()
-            } catch {
-                throw .badRequest("invalidKey", "verifier.publicKey.rawBytes is not a supported DER SubjectPublicKeyInfo: \(error)")
-            }
-        case .certificate(let bytes):
-            guard bytes.count <= Self.maxCertificateBytes else {
-                throw .badRequest("invalidCertificate", "verifier.x509Certificate.rawBytes must be at most \(Self.maxCertificateBytes) bytes")
-            }
-            do {
-                return try verifier.publicKey()
-            } catch {
-                throw .badRequest("invalidCertificate", "verifier.x509Certificate.rawBytes is not a DER X.509 certificate with a supported key: \(error)")
-            }
+        let (limit, code, expected) = switch verifier {
+        case .publicKey: (Self.maxPublicKeyBytes, "invalidKey", "a supported DER SubjectPublicKeyInfo")
+        case .certificate: (Self.maxCertificateBytes, "invalidCertificate", "a DER X.509 certificate with a supported key")
+        }
+        let field = "verifier.\(verifier.member).rawBytes"
+        guard verifier.bytes.count <= limit else { throw .badRequest(code, "\(field) must be at most \(limit) bytes") }
+        do {
+            return try verifier.publicKey()
+        } catch {
+            throw .badRequest(code, "\(field) is not \(expected): \(error)")
         }
     }
 

@@ -30,18 +30,18 @@ public enum HashedRekordVerifier: Sendable, Hashable {
     /// The key that checks the signature: the key itself, or the certificate's subject key.
     ///
     /// - Throws: `KeyError` for a key or certificate that cannot be read.
-    public func publicKey() throws -> PublicKey {
-        switch self {
-        case .publicKey(let bytes): try PublicKey(derEncoded: bytes)
-        case .certificate(let bytes): try UntrustedCertificate(derEncoded: bytes).publicKey
-        }
-    }
+    public func publicKey() throws -> PublicKey { try signer().key }
 
-    /// The certificate, read; nil for a bare key.
+    /// The signing key and, for a certificate verifier, the certificate it came from (read once).
     ///
-    /// - Throws: `KeyError` for a certificate that cannot be read.
-    public func certificate() throws -> UntrustedCertificate? {
-        guard case .certificate(let bytes) = self else { return nil }
-        return try UntrustedCertificate(derEncoded: bytes)
+    /// - Throws: `KeyError` for a key or certificate that cannot be read.
+    public func signer() throws -> (key: PublicKey, certificate: UntrustedCertificate?) {
+        switch self {
+        case .publicKey(let bytes):
+            return (try PublicKey(derEncoded: bytes), nil)
+        case .certificate(let bytes):
+            let certificate = try UntrustedCertificate(derEncoded: bytes)
+            return (certificate.publicKey, certificate)
+        }
     }
 }

@@ -44,7 +44,8 @@ struct LogMonitorCommandTests {
 
         let again = await run(monitor)
         #expect(again.status == 0 && !again.stdout.contains(#""event":"match""#), "\(again.stdout)\(again.stderr)")
-        #expect(again.stdout.contains(#""size":3,"newEntries":0"#), "\(again.stdout)")
+        // JSON lines are canonical (RFC 8785: members sorted), so this is the exact line.
+        #expect(again.stdout.contains(#"{"event":"checkpoint","matches":0,"newEntries":0,"size":3}"#), "\(again.stdout)")
 
         // A second log under the same key and name that shows other entries: a fork.
         let forked = try await ServeProcess.start(key: directory.file("log.key"), storage: "sqlite:" + directory.file("forked.sqlite"))
@@ -59,6 +60,16 @@ struct LogMonitorCommandTests {
         #expect(alarm.status == 1, "\(alarm.stdout)\(alarm.stderr)")
         #expect(alarm.stdout.contains("ALARM (fork)"), "\(alarm.stdout)")
         #expect(try String(contentsOfFile: state, encoding: .utf8) == saved, "the state must keep the contradicted tree")
+        // The same alarm as a JSON line that any JSON reader takes, with the reason intact.
+        let alarmJSON = await run([
+            "log", "monitor", "--server", forked.url, "--log-key", forked.verifierKey, "--key", directory.file("team.pub"),
+            "--state", state, "--once", "--output", "json",
+        ])
+        #expect(alarmJSON.status == 1, "\(alarmJSON.stdout)\(alarmJSON.stderr)")
+        let alarmLine = try #require(alarmJSON.stdout.split(separator: "\n").first { $0.contains(#""event":"alarm""#) })
+        let alarmObject = try #require(try JSONSerialization.jsonObject(with: Data(alarmLine.utf8)) as? [String: Any])
+        #expect(alarmObject["kind"] as? String == "fork")
+        #expect((alarmObject["reason"] as? String)?.isEmpty == false)
 
         // A checkpoint key that is not the log's: could not evaluate (2), not an alarm.
         let wrongKey = await run([

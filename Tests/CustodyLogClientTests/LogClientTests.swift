@@ -312,7 +312,7 @@ struct LogClientTests {
                 #expect(rekord.verifier == .certificate(der))
                 #expect(rekord.keyDetails == request.keyDetails)
                 #expect(try rekord.verifier.publicKey().derRepresentation == key.publicKey.derRepresentation)
-                let read = try #require(try rekord.verifier.certificate())
+                let read = try #require(try rekord.verifier.signer().certificate)
                 #expect(read.identities == ["ci@example.com", "https://ci.example.com/release"])
                 #expect(read.oidcIssuer == "https://accounts.example.com")
                 try rekord.verify(artifact: artifact)
