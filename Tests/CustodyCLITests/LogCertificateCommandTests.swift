@@ -13,7 +13,7 @@ struct LogCertificateCommandTests {
     static let workflowPattern = #"https://github\.com/example/app/\.github/workflows/release\.yml@refs/tags/.*"#
     static let accounts = "https://accounts.example.com"
 
-    func run(_ arguments: [String]) async -> CLIOutcome { await runCustody(arguments) }
+    func run(_ arguments: [String]) async -> CLIOutcome { await runCustodyProcess(arguments) }
 
     /// Generates a PEM key pair at `prefix` (`.key`, `.pub`).
     func generate(_ type: String, _ prefix: String) async {

@@ -7,7 +7,7 @@ import Testing
 /// below is shared with the monitor tests.
 @Suite("log client commands", .serialized)
 struct LogClientCommandTests {
-    func run(_ arguments: [String]) async -> CLIOutcome { await runCustody(arguments) }
+    func run(_ arguments: [String]) async -> CLIOutcome { await runCustodyProcess(arguments) }
 
     func json(_ outcome: CLIOutcome) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any], "\(outcome.stdout)")

@@ -6,7 +6,7 @@ import Testing
 /// and a forked log (a second server with the same key and name but other entries) raising an alarm.
 @Suite("log monitor command", .serialized)
 struct LogMonitorCommandTests {
-    func run(_ arguments: [String]) async -> CLIOutcome { await runCustody(arguments) }
+    func run(_ arguments: [String]) async -> CLIOutcome { await runCustodyProcess(arguments) }
 
     func append(_ server: ServeProcess, _ artifact: String, key: String) async {
         let outcome = await run(["log", "append", "--server", server.url, "--artifact", artifact, "--key", key])
