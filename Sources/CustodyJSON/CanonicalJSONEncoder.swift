@@ -142,22 +142,27 @@ public struct CanonicalJSONEncoder: Sendable {
                 }
             }
         } else {
-            // Most strings (names, base64) need no escape: copied in one step, from the string's
-            // contiguous storage when it has one (native strings do).
-            let copied = s.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
-                guard !bytes.contains(where: Self.needsEscape) else { return false }
-                out.append(contentsOf: bytes)
-                return true
-            }
-            if copied != true {
-                if s.utf8.contains(where: Self.needsEscape) {
-                    writeEscapedUTF8(s.utf8, to: &out)
-                } else {
-                    out.append(contentsOf: s.utf8)
-                }
-            }
+            appendEscaped(s, to: &out)
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// Appends the RFC 8785 escaped form of `s`, without quotes (shared with ``JSONByteWriter``).
+    static func appendEscaped(_ s: String, to out: inout [UInt8]) {
+        // Most strings (names, base64) need no escape: copied in one step, from the string's
+        // contiguous storage when it has one (native strings do).
+        let copied = s.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            guard !bytes.contains(where: Self.needsEscape) else { return false }
+            out.append(contentsOf: bytes)
+            return true
+        }
+        if copied != true {
+            if s.utf8.contains(where: Self.needsEscape) {
+                writeEscapedUTF8(s.utf8, to: &out)
+            } else {
+                out.append(contentsOf: s.utf8)
+            }
+        }
     }
 
     private static func writeEscapedUTF8(_ bytes: some Sequence<UInt8>, to out: inout [UInt8]) {

@@ -225,9 +225,9 @@ public actor LogSequencer {
             timer?.cancel()
             timer = nil
             integrating = true
-            Task { await self.integrateLoop() }
+            Task(priority: .high) { await self.integrateLoop() }
         } else if timer == nil {
-            timer = Task {
+            timer = Task(priority: .high) {
                 try? await Task.sleep(until: deadline, clock: .continuous)
                 guard !Task.isCancelled else { return }
                 self.timerFired()

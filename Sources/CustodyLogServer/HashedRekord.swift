@@ -207,10 +207,34 @@ public struct HashedRekordV002: Sendable, Hashable {
         ])
     }
 
-    /// The leaf bytes: the RFC 8785 canonical JSON of ``entry`` (the `canonicalizedBody`).
+    /// The leaf bytes: the RFC 8785 canonical JSON of ``entry`` (the `canonicalizedBody`),
+    /// written member by member in canonical order (the tests compare it with the encoder's
+    /// serialization of ``entry``).
     public var canonicalizedBody: [UInt8] {
-        // The tree holds only strings and objects with distinct keys, which always serialize.
-        (try? CanonicalJSONEncoder.serialize(entry, style: .rfc8785)) ?? []
+        var json = JSONByteWriter(capacity: 128 + (digest.count + signature.count + verifier.bytes.count) * 4 / 3)
+        json.beginObject()
+        json.key("apiVersion"); json.string("0.0.2")
+        json.key("kind"); json.string("hashedrekord")
+        json.key("spec"); json.beginObject()
+        json.key("hashedRekordV002"); json.beginObject()
+        json.key("data"); json.beginObject()
+        json.key("algorithm"); json.string(keyDetails.hashAlgorithm)
+        json.key("digest"); json.rawString { StrictBase64.encode(digest, into: &$0) }
+        json.endObject()
+        json.key("signature"); json.beginObject()
+        json.key("content"); json.rawString { StrictBase64.encode(signature, into: &$0) }
+        // "keyDetails" sorts before both "publicKey" and "x509Certificate".
+        json.key("verifier"); json.beginObject()
+        json.key("keyDetails"); json.string(keyDetails.rawValue)
+        json.key(verifier.member); json.beginObject()
+        json.key("rawBytes"); json.rawString { StrictBase64.encode(verifier.bytes, into: &$0) }
+        json.endObject()
+        json.endObject()
+        json.endObject()
+        json.endObject()
+        json.endObject()
+        json.endObject()
+        return json.bytes
     }
 }
 

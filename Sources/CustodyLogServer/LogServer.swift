@@ -190,7 +190,7 @@ struct LogAPI: Sendable {
             logIndex: index, logKeyHash: logKey.keyHash, kind: entry.kindVersion.kind, version: entry.kindVersion.version,
             proof: proof, canonicalizedBody: leaf)
         metrics.appended(isNew: isNew, duration: ContinuousClock.now - started)
-        return json(answer.json, status: .created)
+        return bytes(answer.canonicalBytes, type: "application/json", cache: "no-store", status: .created)
     }
 
     /// The entry's index and an integrated state with a checkpoint that covers it (the sequencer
@@ -362,10 +362,10 @@ struct LogAPI: Sendable {
         bytes(Array(text.utf8), type: type, cache: cache)
     }
 
-    func bytes(_ bytes: [UInt8], type: String, cache: String) -> Response {
+    func bytes(_ bytes: [UInt8], type: String, cache: String, status: HTTPResponse.Status = .ok) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = type
         headers[.cacheControl] = cache
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }

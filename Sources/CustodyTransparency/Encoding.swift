@@ -13,9 +13,15 @@ public enum StrictBase64 {
 
     /// Padded standard base64 of `bytes`.
     public static func encode(_ bytes: some Collection<UInt8>) -> String {
-        let input = Array(bytes)
         var output: [UInt8] = []
-        output.reserveCapacity((input.count + 2) / 3 * 4)
+        encode(bytes, into: &output)
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// Appends the padded standard base64 of `bytes` to `output` (no `String` in between).
+    public static func encode(_ bytes: some Collection<UInt8>, into output: inout [UInt8]) {
+        let input = Array(bytes)
+        output.reserveCapacity(output.count + (input.count + 2) / 3 * 4)
         var index = 0
         while index + 3 <= input.count {
             let chunk = UInt32(input[index]) << 16 | UInt32(input[index + 1]) << 8 | UInt32(input[index + 2])
@@ -41,7 +47,6 @@ public enum StrictBase64 {
         default:
             break
         }
-        return String(decoding: output, as: UTF8.self)
     }
 
     /// The bytes `text` encodes, or nil when it is not canonical padded standard base64.

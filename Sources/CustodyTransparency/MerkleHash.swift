@@ -33,7 +33,13 @@ public struct MerkleHash: Sendable, Hashable, CustomStringConvertible {
         }
         var storage = Words()
         withUnsafeMutableBytes(of: &storage) { raw in
-            for (index, byte) in bytes.enumerated() { raw[index] = byte }
+            // Contiguous inputs (arrays, slices of tile data) are copied in one step.
+            let copied = bytes.withContiguousStorageIfAvailable { source in
+                raw.copyMemory(from: UnsafeRawBufferPointer(source))
+            }
+            if copied == nil {
+                for (index, byte) in bytes.enumerated() { raw[index] = byte }
+            }
         }
         self.storage = storage
     }
