@@ -15,7 +15,7 @@
 // - CustodyTransparency -> CustodyKeys, Crypto (Merkle math, proofs, tiles, checkpoints as C2SP signed notes)
 // - CustodyLog     -> CustodyTransparency, CustodyKeys, CustodyJSON, CSQLite (system sqlite3), PostgresNIO
 //                     (server side: log entries, storage behind one protocol, the sequencer)
-// - CustodyLogServer -> CustodyLog, Hummingbird, NIOCore, Logging, Metrics, Prometheus, Crypto (the `custody log serve` HTTP API)
+// - CustodyLogServer -> CustodyLog, Hummingbird, NIOCore, NIOHTTPTypes, HTTPTypes, Logging, Metrics, Prometheus, Crypto (the `custody log serve` HTTP API)
 // - CustodyLogClient -> CustodyTransparency, CustodyKeys, CustodyJSON, CustodyRegistry, Crypto (talking to any
 //                     Rekor v2 / tlog-tiles log: append, entries, proofs, checkpoints, monitoring)
 // - CustodyPolicy  -> CustodyOCI, CustodyJSON, CustodyKeys, CustodyFormats (policy documents, scopes,
@@ -62,6 +62,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -136,6 +138,8 @@ let package = Package(
                 "CustodyLog", "CustodyTransparency", "CustodyKeys", "CustodyJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -97,9 +97,12 @@ public struct LogServer: Sendable {
     public func run(handlingSignals: Bool = true, onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let router = Router(context: BasicRequestContext.self)
         api.register(on: router)
+        let api = self.api
+        let serverName = "custody-log"
         let app = Application(
             router: router,
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "custody-log"),
+            server: .http1(configuration: .init(additionalChannelHandlers: [EntryAppendHandler(api: api, serverName: serverName)])),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: serverName),
             onServerRunning: { channel in
                 await onListening(channel.localAddress?.port ?? 0)
             },
@@ -156,41 +159,69 @@ struct LogAPI: Sendable {
         let response: Response
         do {
             response = try await handler()
-        } catch let error as LogAPIError {
-            response = error.response
         } catch {
-            logger.error("request failed", metadata: ["error": "\(error)"])
-            response = LogAPIError(status: 500, code: "internal", message: "the log could not answer; see its logs").response
+            response = failure(error).response
         }
         metrics.request(route: route, status: response.status.code)
         return response
     }
 
+    /// What a client is told for `error`: a ``LogAPIError`` as it is; anything else is logged
+    /// and answered with a 500 that names no internals.
+    func failure(_ error: any Error) -> LogAPIError {
+        if let apiError = error as? LogAPIError { return apiError }
+        logger.error("request failed", metadata: ["error": "\(error)"])
+        return LogAPIError(status: 500, code: "internal", message: "the log could not answer; see its logs")
+    }
+
+    /// The answer to a body over ``maxRequestBytes``.
+    var tooLarge: LogAPIError {
+        LogAPIError(status: 413, code: "requestTooLarge", message: "the request body is over \(maxRequestBytes) bytes")
+    }
+
     // MARK: Write API
 
+    /// `POST /api/v2/log/entries` through the router. ``EntryAppendHandler`` serves the same
+    /// path ahead of the router with ``checkEntry(body:)`` and ``appendChecked(_:leaf:started:)``.
     func createEntry(_ request: Request) async throws -> Response {
         let started = ContinuousClock.now
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maxRequestBytes {
-            throw LogAPIError(status: 413, code: "requestTooLarge", message: "the request body is over \(maxRequestBytes) bytes")
+            throw tooLarge
         }
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: maxRequestBytes)
         } catch {
-            throw LogAPIError(status: 413, code: "requestTooLarge", message: "the request body is over \(maxRequestBytes) bytes")
+            throw tooLarge
         }
-        let entry = try EntryRequest(body: body.readableBytesView, maxBytes: maxRequestBytes)
+        let checked = try checkEntry(body: body.readableBytesView)
+        let answer = try await appendChecked(checked.entry, leaf: checked.leaf, started: started)
+        return bytes(answer, type: "application/json", cache: "no-store", status: .created)
+    }
+
+    /// Parses a request body and checks its signature, giving the entry and its leaf bytes.
+    ///
+    /// - Throws: ``LogAPIError``: the errors of ``EntryRequest/init(body:maxBytes:)`` and 413
+    ///   `entryTooLarge` for a leaf over the entry-bundle limit.
+    func checkEntry(body: some Collection<UInt8>) throws(LogAPIError) -> (entry: EntryRequest, leaf: [UInt8]) {
+        let entry = try EntryRequest(body: body, maxBytes: maxRequestBytes)
         let leaf = entry.canonicalizedBody
         guard leaf.count <= EntryBundle.maxEntryBytes else {
             throw LogAPIError(status: 413, code: "entryTooLarge", message: "the entry is over \(EntryBundle.maxEntryBytes) bytes")
         }
+        return (entry, leaf)
+    }
+
+    /// Appends a checked entry, waits until a signed checkpoint covers it, and gives the answer:
+    /// the `TransparencyLogEntry` JSON with its inclusion proof.
+    func appendChecked(_ entry: EntryRequest, leaf: [UInt8], started: ContinuousClock.Instant) async throws -> [UInt8] {
         let (index, state, isNew, batchProof) = try await appendOrFind(leaf)
         let proof = try await inclusionProof(index: index, leaf: leaf, state: state, built: batchProof)
         let answer = TransparencyLogEntry(
             logIndex: index, logKeyHash: logKey.keyHash, kind: entry.kindVersion.kind, version: entry.kindVersion.version,
             proof: proof, canonicalizedBody: leaf)
         metrics.appended(isNew: isNew, duration: ContinuousClock.now - started)
-        return bytes(answer.canonicalBytes, type: "application/json", cache: "no-store", status: .created)
+        return answer.canonicalBytes
     }
 
     /// The entry's index and an integrated state with a checkpoint that covers it (the sequencer
