@@ -42,7 +42,8 @@ final class EntryAppendHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private let api: LogAPI
-    private let serverName: String?
+    /// The header fields every answer has (the length and `Connection` are added per answer).
+    private let answerFields: HTTPFields
     private var state = State.idle
     private var closeAfterAnswer = false
     /// Requests passed to Hummingbird whose answers have not ended yet.
@@ -59,7 +60,11 @@ final class EntryAppendHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     init(api: LogAPI, serverName: String?) {
         self.api = api
-        self.serverName = serverName
+        var fields = HTTPFields()
+        fields[.contentType] = "application/json"
+        fields[.cacheControl] = "no-store"
+        if let serverName { fields[.server] = serverName }
+        self.answerFields = fields
     }
 
     // MARK: Inbound
@@ -215,11 +220,8 @@ final class EntryAppendHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func write(status: HTTPResponse.Status, body: [UInt8], context: ChannelHandlerContext) {
         guard isActive else { return }
-        var fields = HTTPFields()
-        fields[.contentType] = "application/json"
-        fields[.cacheControl] = "no-store"
+        var fields = answerFields
         fields[.contentLength] = String(body.count)
-        if let serverName { fields[.server] = serverName }
         if closeAfterAnswer { fields[.connection] = "close" }
         context.write(wrapOutboundOut(.head(HTTPResponse(status: status, headerFields: fields))), promise: nil)
         context.write(wrapOutboundOut(.body(context.channel.allocator.buffer(bytes: body))), promise: nil)

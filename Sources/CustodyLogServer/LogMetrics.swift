@@ -27,6 +27,8 @@ public final class LogMetrics: Sendable {
     let pendingEntries: Metrics.Gauge
     /// The sequencer's batch count at the last ``observe(_:)``, to turn it into counter increments.
     private let observedBatches = Mutex<Int>(0)
+    /// The request counters made so far, by route and status class.
+    private let requestCounters = Mutex<[RequestKey: Metrics.Counter]>([:])
 
     /// The metric names, as served.
     public enum Name {
@@ -55,7 +57,21 @@ public final class LogMetrics: Sendable {
     /// asked for, so the label set stays small), `status` its HTTP status, counted by class (`2xx`…).
     func request(route: String, status: Int) {
         let statusClass = (100...599).contains(status) ? "\(status / 100)xx" : "other"
-        Metrics.Counter(label: Name.httpRequests, dimensions: [("route", route), ("status", statusClass)], factory: factory).increment()
+        let key = RequestKey(route: route, statusClass: statusClass)
+        // Made once per route and class: the factory's own lookup costs more than the count.
+        let counter = requestCounters.withLock { counters in
+            if let counter = counters[key] { return counter }
+            let counter = Metrics.Counter(
+                label: Name.httpRequests, dimensions: [("route", route), ("status", statusClass)], factory: factory)
+            counters[key] = counter
+            return counter
+        }
+        counter.increment()
+    }
+
+    private struct RequestKey: Hashable {
+        let route: String
+        let statusClass: String
     }
 
     /// Counts one acknowledged append and records how long it took from the request to the answer.

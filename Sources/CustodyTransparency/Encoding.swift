@@ -20,32 +20,33 @@ public enum StrictBase64 {
 
     /// Appends the padded standard base64 of `bytes` to `output` (no `String` in between).
     public static func encode(_ bytes: some Collection<UInt8>, into output: inout [UInt8]) {
-        let input = Array(bytes)
-        output.reserveCapacity(output.count + (input.count + 2) / 3 * 4)
-        var index = 0
-        while index + 3 <= input.count {
-            let chunk = UInt32(input[index]) << 16 | UInt32(input[index + 1]) << 8 | UInt32(input[index + 2])
-            output.append(alphabet[Int(chunk >> 18 & 0x3f)])
-            output.append(alphabet[Int(chunk >> 12 & 0x3f)])
-            output.append(alphabet[Int(chunk >> 6 & 0x3f)])
-            output.append(alphabet[Int(chunk & 0x3f)])
-            index += 3
+        let start = output.count
+        output.append(contentsOf: repeatElement(UInt8(ascii: "="), count: (bytes.count + 2) / 3 * 4))
+        func write(_ input: UnsafeBufferPointer<UInt8>) {
+            output.withUnsafeMutableBufferPointer { out in
+                alphabet.withUnsafeBufferPointer { table in
+                    var from = 0, to = start
+                    while from + 3 <= input.count {
+                        let chunk = UInt32(input[from]) << 16 | UInt32(input[from + 1]) << 8 | UInt32(input[from + 2])
+                        out[to] = table[Int(chunk >> 18 & 0x3f)]
+                        out[to + 1] = table[Int(chunk >> 12 & 0x3f)]
+                        out[to + 2] = table[Int(chunk >> 6 & 0x3f)]
+                        out[to + 3] = table[Int(chunk & 0x3f)]
+                        from += 3
+                        to += 4
+                    }
+                    // One or two bytes left: two or three symbols, the padding already in place.
+                    let left = input.count - from
+                    guard left > 0 else { return }
+                    let chunk = UInt32(input[from]) << 16 | (left == 2 ? UInt32(input[from + 1]) << 8 : 0)
+                    out[to] = table[Int(chunk >> 18 & 0x3f)]
+                    out[to + 1] = table[Int(chunk >> 12 & 0x3f)]
+                    if left == 2 { out[to + 2] = table[Int(chunk >> 6 & 0x3f)] }
+                }
+            }
         }
-        switch input.count - index {
-        case 1:
-            let chunk = UInt32(input[index]) << 16
-            output.append(alphabet[Int(chunk >> 18 & 0x3f)])
-            output.append(alphabet[Int(chunk >> 12 & 0x3f)])
-            output.append(UInt8(ascii: "="))
-            output.append(UInt8(ascii: "="))
-        case 2:
-            let chunk = UInt32(input[index]) << 16 | UInt32(input[index + 1]) << 8
-            output.append(alphabet[Int(chunk >> 18 & 0x3f)])
-            output.append(alphabet[Int(chunk >> 12 & 0x3f)])
-            output.append(alphabet[Int(chunk >> 6 & 0x3f)])
-            output.append(UInt8(ascii: "="))
-        default:
-            break
+        if bytes.withContiguousStorageIfAvailable({ write($0) }) == nil {
+            Array(bytes).withUnsafeBufferPointer { write($0) }
         }
     }
 
@@ -58,10 +59,12 @@ public enum StrictBase64 {
         var index = 0
         while index < input.count {
             let isLast = index + 4 == input.count
-            var values: [UInt32] = [0, 0, 0, 0]
+            // The group's four 6-bit values, accumulated in place (no array per group).
+            var chunk: UInt32 = 0
             var padding = 0
             for offset in 0..<4 {
                 let symbol = input[index + offset]
+                chunk <<= 6
                 if symbol == UInt8(ascii: "=") {
                     // Padding only in the last group, only in the last two places, and contiguous.
                     guard isLast, offset >= 2 else { return nil }
@@ -71,9 +74,8 @@ public enum StrictBase64 {
                 guard padding == 0 else { return nil }
                 let value = decodeTable[Int(symbol)]
                 guard value != 0xff else { return nil }
-                values[offset] = UInt32(value)
+                chunk |= UInt32(value)
             }
-            let chunk = values[0] << 18 | values[1] << 12 | values[2] << 6 | values[3]
             output.append(UInt8(chunk >> 16 & 0xff))
             if padding < 2 { output.append(UInt8(chunk >> 8 & 0xff)) }
             if padding < 1 { output.append(UInt8(chunk & 0xff)) }

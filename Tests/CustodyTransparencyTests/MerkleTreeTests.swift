@@ -137,8 +137,12 @@ import Testing
             let encoded = StrictBase64.encode(bytes)
             #expect(encoded == Data(bytes).base64EncodedString())
             #expect(StrictBase64.decode(encoded) == bytes)
+            // Appending to bytes already there, from a non-contiguous collection too.
+            var appended = Array("x".utf8)
+            StrictBase64.encode(bytes.lazy.map { $0 }, into: &appended)
+            #expect(appended == Array(("x" + encoded).utf8))
         }
-        for bad in ["=", "A===", "AB=C", "AB==AB==", "ABC", "AB\nC", "QQ=", "QR=="] {
+        for bad in ["=", "A===", "AB=C", "AB==AB==", "ABC", "AB\nC", "QQ=", "QR==", "QUJ=", "A=BC", "====", "QUI=QUI="] {
             #expect(StrictBase64.decode(bad) == nil, "\(bad)")
         }
     }
