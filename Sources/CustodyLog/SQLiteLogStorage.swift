@@ -1,6 +1,7 @@
 import CSQLite
 import CustodyTransparency
 import Dispatch
+import Synchronization
 
 /// A log kept in one SQLite file: the default storage, with nothing to start.
 ///
@@ -16,14 +17,28 @@ import Dispatch
 ///
 /// Threading: the connection is used only on one serial `DispatchQueue`, so blocking SQLite calls
 /// (and the fsync) never occupy a thread of Swift's cooperative pool, and calls are serialised.
+///
+/// Checkpoints (copying the write-ahead log back into the database file) run on a second
+/// connection and queue of their own, at most every ``checkpointInterval``, as SQLite's passive
+/// checkpoints, which never block a commit. Left to SQLite, the commit that crosses 1,000 WAL pages
+/// would copy them (and fsync the database) itself, on the path every append waits for; with the
+/// log's random-keyed hash index nearly every entry dirties a page, so that was every other batch.
+/// A page changed by several batches between two checkpoints is copied once. Should checkpoints
+/// fall behind, the writer still checkpoints by itself past ``walPageLimit`` pages.
 public final class SQLiteLogStorage: LogStorage {
     /// How long a statement waits for a lock held by another connection to the same file.
     public static let busyTimeoutMilliseconds: Int32 = 5_000
+    /// The least time between two background checkpoints.
+    public static let checkpointInterval: Duration = .milliseconds(250)
+    /// The WAL size, in pages, at which a commit checkpoints by itself (a safety net: the
+    /// background checkpoints normally keep the WAL far smaller).
+    public static let walPageLimit = 50_000
 
     /// The database file.
     public let path: String
     private let queue: DispatchQueue
     private let database: SQLiteDatabase
+    private let checkpointer: Checkpointer
 
     /// Opens (creating when missing) the log database at `path`.
     ///
@@ -33,7 +48,14 @@ public final class SQLiteLogStorage: LogStorage {
         let queue = DispatchQueue(label: "custody.log.sqlite")
         self.path = path
         self.queue = queue
-        self.database = try await Self.run(on: queue) { try SQLiteDatabase(path: path) }
+        let database = try await Self.run(on: queue) { try SQLiteDatabase(path: path) }
+        self.database = database
+        do {
+            self.checkpointer = try await Checkpointer.open(path: path)
+        } catch {
+            try? await Self.run(on: queue) { database.close() }
+            throw error
+        }
     }
 
     private static func run<T: Sendable>(on queue: DispatchQueue, _ body: @escaping @Sendable () throws -> T) async throws -> T {
@@ -75,6 +97,7 @@ public final class SQLiteLogStorage: LogStorage {
     public func integrate(_ batch: LogBatch) async throws {
         _ = try batch.checkedNewSize()
         try await run { try $0.integrate(batch) }
+        checkpointer.requestCheckpoint()
     }
 
     public func tile(_ id: TileID) async throws -> Tile? {
@@ -105,7 +128,59 @@ public final class SQLiteLogStorage: LogStorage {
     }
 
     public func close() async throws {
+        await checkpointer.close()
         try await run { $0.close() }
+    }
+}
+
+/// The second connection that checkpoints the WAL in the background (see ``SQLiteLogStorage``).
+///
+/// `@unchecked Sendable`: the connection is touched only on `queue`; the schedule is a mutex.
+private final class Checkpointer: @unchecked Sendable {
+    private let queue: DispatchQueue
+    private let database: SQLiteDatabase
+    /// Whether a checkpoint is queued or running, and when the last one started.
+    private let schedule = Mutex<(busy: Bool, last: ContinuousClock.Instant?)>((false, nil))
+
+    private init(queue: DispatchQueue, database: SQLiteDatabase) {
+        self.queue = queue
+        self.database = database
+    }
+
+    static func open(path: String) async throws -> Checkpointer {
+        let queue = DispatchQueue(label: "custody.log.sqlite.checkpoint")
+        let database = try await withCheckedThrowingContinuation { continuation in
+            queue.async { continuation.resume(with: Result { try SQLiteDatabase(checkpointerOf: path) }) }
+        }
+        return Checkpointer(queue: queue, database: database)
+    }
+
+    /// Queues a passive checkpoint unless one is queued or running, or the last one started less
+    /// than ``SQLiteLogStorage/checkpointInterval`` ago (the next commit asks again).
+    func requestCheckpoint() {
+        let now = ContinuousClock.now
+        let start = schedule.withLock { state -> Bool in
+            guard !state.busy else { return false }
+            if let last = state.last, now - last < SQLiteLogStorage.checkpointInterval { return false }
+            state = (true, now)
+            return true
+        }
+        guard start else { return }
+        queue.async {
+            // A failed checkpoint loses nothing (the WAL keeps the pages); the next one retries.
+            self.database.checkpointPassively()
+            self.schedule.withLock { $0.busy = false }
+        }
+    }
+
+    /// Waits for a running checkpoint and closes the connection.
+    func close() async {
+        await withCheckedContinuation { continuation in
+            queue.async {
+                self.database.close()
+                continuation.resume()
+            }
+        }
     }
 }
 
@@ -141,6 +216,32 @@ final class SQLiteDatabase: @unchecked Sendable {
     /// `SQLITE_TRANSIENT`: SQLite copies bound blobs.
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
+    /// A connection that only checkpoints: no schema, the writer's durability settings.
+    init(checkpointerOf path: String) throws {
+        var opened: OpaquePointer?
+        let status = sqlite3_open_v2(path, &opened, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil)
+        guard status == SQLITE_OK, let opened else {
+            let message = opened.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            sqlite3_close_v2(opened)
+            throw LogError(code: .storage, reason: "cannot open SQLite database \(path) to checkpoint it: \(message)")
+        }
+        handle = opened
+        do {
+            sqlite3_busy_timeout(opened, SQLiteLogStorage.busyTimeoutMilliseconds)
+            try execute("PRAGMA synchronous=FULL")
+            try execute("PRAGMA wal_autocheckpoint=0")
+        } catch {
+            close()
+            throw error
+        }
+    }
+
+    /// Copies what it can of the WAL into the database file without waiting for any lock.
+    func checkpointPassively() {
+        guard let handle else { return }
+        sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+    }
+
     init(path: String) throws {
         var opened: OpaquePointer?
         let status = sqlite3_open_v2(path, &opened, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nil)
@@ -157,6 +258,7 @@ final class SQLiteDatabase: @unchecked Sendable {
                 throw LogError(code: .storage, reason: "SQLite database \(path) cannot use WAL mode (it reports \(mode.first ?? "nothing"))")
             }
             try execute("PRAGMA synchronous=FULL")
+            try execute("PRAGMA wal_autocheckpoint=\(SQLiteLogStorage.walPageLimit)")
             try execute("""
                 CREATE TABLE IF NOT EXISTS entries(idx INTEGER PRIMARY KEY, hash BLOB NOT NULL, data BLOB NOT NULL);
                 CREATE INDEX IF NOT EXISTS entries_hash ON entries(hash);
