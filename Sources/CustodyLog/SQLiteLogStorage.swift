@@ -218,18 +218,30 @@ final class SQLiteDatabase: @unchecked Sendable {
 
     /// A connection that only checkpoints: no schema, the writer's durability settings.
     init(checkpointerOf path: String) throws {
+        handle = try Self.open(path, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, purpose: " to checkpoint it")
+        try configure {
+            try execute("PRAGMA synchronous=FULL")
+            try execute("PRAGMA wal_autocheckpoint=0")
+        }
+    }
+
+    /// Opens a connection with the busy timeout set.
+    private static func open(_ path: String, flags: Int32, purpose: String = "") throws -> OpaquePointer {
         var opened: OpaquePointer?
-        let status = sqlite3_open_v2(path, &opened, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil)
+        let status = sqlite3_open_v2(path, &opened, flags, nil)
         guard status == SQLITE_OK, let opened else {
             let message = opened.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             sqlite3_close_v2(opened)
-            throw LogError(code: .storage, reason: "cannot open SQLite database \(path) to checkpoint it: \(message)")
+            throw LogError(code: .storage, reason: "cannot open SQLite database \(path)\(purpose): \(message)")
         }
-        handle = opened
+        sqlite3_busy_timeout(opened, SQLiteLogStorage.busyTimeoutMilliseconds)
+        return opened
+    }
+
+    /// Runs set-up statements on the new connection, closing it when one fails.
+    private func configure(_ body: () throws -> Void) throws {
         do {
-            sqlite3_busy_timeout(opened, SQLiteLogStorage.busyTimeoutMilliseconds)
-            try execute("PRAGMA synchronous=FULL")
-            try execute("PRAGMA wal_autocheckpoint=0")
+            try body()
         } catch {
             close()
             throw error
@@ -243,16 +255,8 @@ final class SQLiteDatabase: @unchecked Sendable {
     }
 
     init(path: String) throws {
-        var opened: OpaquePointer?
-        let status = sqlite3_open_v2(path, &opened, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nil)
-        guard status == SQLITE_OK, let opened else {
-            let message = opened.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
-            sqlite3_close_v2(opened)
-            throw LogError(code: .storage, reason: "cannot open SQLite database \(path): \(message)")
-        }
-        handle = opened
-        do {
-            sqlite3_busy_timeout(opened, SQLiteLogStorage.busyTimeoutMilliseconds)
+        handle = try Self.open(path, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX)
+        try configure {
             let mode = try query("PRAGMA journal_mode=WAL", []) { row in String(decoding: row.bytes(0), as: UTF8.self) }
             guard mode.first?.lowercased() == "wal" else {
                 throw LogError(code: .storage, reason: "SQLite database \(path) cannot use WAL mode (it reports \(mode.first ?? "nothing"))")
@@ -269,9 +273,6 @@ final class SQLiteDatabase: @unchecked Sendable {
                     root BLOB NOT NULL, checkpoint BLOB);
                 """)
             try run("INSERT OR IGNORE INTO state(id, size, root, checkpoint) VALUES(0, 0, ?1, NULL)", [.blob(MerkleHash.emptyTree.bytes)])
-        } catch {
-            close()
-            throw error
         }
     }
 
