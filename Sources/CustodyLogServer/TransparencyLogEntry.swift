@@ -21,27 +21,9 @@ struct TransparencyLogEntry: Sendable {
     let proof: InclusionProofAnswer
     let canonicalizedBody: [UInt8]
 
-    var json: JSONValue {
-        func object(_ members: [(String, JSONValue)]) -> JSONValue {
-            .object(JSONObject(members: members.map { (key: $0.0, value: $0.1) })!)
-        }
-        return object([
-            ("logIndex", .string(String(logIndex))),
-            ("logId", object([("keyId", .string(StrictBase64.encode(logKeyHash)))])),
-            ("kindVersion", object([("kind", .string(kind)), ("version", .string(version))])),
-            ("inclusionProof", object([
-                ("logIndex", .string(String(proof.index))),
-                ("rootHash", .string(proof.rootHash.base64)),
-                ("treeSize", .string(String(proof.treeSize))),
-                ("hashes", .array(proof.hashes.map { .string($0.base64) })),
-                ("checkpoint", object([("envelope", .string(String(decoding: proof.checkpoint, as: UTF8.self)))])),
-            ])),
-            ("canonicalizedBody", .string(StrictBase64.encode(canonicalizedBody))),
-        ])
-    }
-
-    /// The RFC 8785 canonical JSON of ``json``, written member by member in canonical order
-    /// (what every append answers with; the tests compare it with the encoder's output).
+    /// The answer's RFC 8785 canonical JSON, written member by member in canonical order (what
+    /// every append answers with; the tests compare it with the encoder's serialization of the
+    /// same answer built as a JSON tree).
     var canonicalBytes: [UInt8] {
         var out = JSONByteWriter(capacity: 512 + canonicalizedBody.count * 4 / 3 + proof.checkpoint.count + proof.hashes.count * 48)
         out.beginObject()

@@ -233,20 +233,19 @@ struct Ed25519phTests {
         let publicKey = try Self.rfcKey().publicKey
         let digest = Self.sha512(try Support.bytes(hex: Self.rfcMessage))
         let signature = try Support.bytes(hex: Self.rfcSignature)
-        var accepted: [Int] = []
-        for bit in 0..<(signature.count * 8) {
-            var changed = signature
-            changed[bit / 8] ^= UInt8(1) << UInt8(bit % 8)
-            if Ed25519ph.isValidSignature(changed, digest: digest, publicKey: publicKey) { accepted.append(bit) }
-        }
+        let accepted = Self.acceptedBitFlips(of: signature) { Ed25519ph.isValidSignature($0, digest: digest, publicKey: publicKey) }
         #expect(accepted.isEmpty, "bit flips accepted: \(accepted)")
-        var digestAccepted: [Int] = []
-        for bit in 0..<(digest.count * 8) {
-            var changed = digest
-            changed[bit / 8] ^= UInt8(1) << UInt8(bit % 8)
-            if Ed25519ph.isValidSignature(signature, digest: changed, publicKey: publicKey) { digestAccepted.append(bit) }
-        }
+        let digestAccepted = Self.acceptedBitFlips(of: digest) { Ed25519ph.isValidSignature(signature, digest: $0, publicKey: publicKey) }
         #expect(digestAccepted.isEmpty, "digest bit flips accepted: \(digestAccepted)")
+    }
+
+    /// The bits of `bytes` whose flip `accepts` still accepts (empty for a sound check).
+    static func acceptedBitFlips(of bytes: [UInt8], _ accepts: ([UInt8]) -> Bool) -> [Int] {
+        (0..<(bytes.count * 8)).filter { bit in
+            var changed = bytes
+            changed[bit / 8] ^= UInt8(1) << UInt8(bit % 8)
+            return accepts(changed)
+        }
     }
 
     @Test func concurrentUseLoadsOnceAndAgrees() async throws {

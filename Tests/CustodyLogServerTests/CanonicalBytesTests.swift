@@ -38,3 +38,26 @@ struct CanonicalBytesTests {
         #expect(answer.canonicalBytes == (try CanonicalJSONEncoder.serialize(answer.json)))
     }
 }
+
+extension TransparencyLogEntry {
+    /// The answer as a JSON tree, member by member as protobuf-specs names them: the reference
+    /// the directly written bytes are compared with.
+    var json: JSONValue {
+        func object(_ members: [(String, JSONValue)]) -> JSONValue {
+            .object(JSONObject(members: members.map { (key: $0.0, value: $0.1) })!)
+        }
+        return object([
+            ("logIndex", .string(String(logIndex))),
+            ("logId", object([("keyId", .string(StrictBase64.encode(logKeyHash)))])),
+            ("kindVersion", object([("kind", .string(kind)), ("version", .string(version))])),
+            ("inclusionProof", object([
+                ("logIndex", .string(String(proof.index))),
+                ("rootHash", .string(proof.rootHash.base64)),
+                ("treeSize", .string(String(proof.treeSize))),
+                ("hashes", .array(proof.hashes.map { .string($0.base64) })),
+                ("checkpoint", object([("envelope", .string(String(decoding: proof.checkpoint, as: UTF8.self)))])),
+            ])),
+            ("canonicalizedBody", .string(StrictBase64.encode(canonicalizedBody))),
+        ])
+    }
+}
