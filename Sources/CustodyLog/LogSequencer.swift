@@ -47,7 +47,8 @@ public actor LogSequencer {
         /// another call was adding them (the first caller gets true).
         public var isNew: Bool = false
         /// The entry's inclusion proof in ``state``, when the sequencer built it with the batch
-        /// that integrated the entry; nil otherwise (build it from the tiles).
+        /// that integrated the entry (the batch's proofs are checked against the new root at both
+        /// ends before they are handed out); nil otherwise (build it from the tiles).
         public var inclusionProof: [MerkleHash]? = nil
     }
 
@@ -318,7 +319,7 @@ public actor LogSequencer {
             self.edgeBundle = bundleEntries
             self.publishedState = state
             integratedBatches += 1
-            let proofs = batchProofs(oldSize: oldSize, newSize: newSize, changed: changedTiles)
+            let proofs = batchProofs(oldSize: oldSize, newSize: newSize, changed: changedTiles, first: batch[0].leaf, last: batch[batch.count - 1].leaf)
             for (offset, entry) in batch.enumerated() {
                 let result = AppendResult(index: oldSize + UInt64(offset), state: state, inclusionProof: proofs?[offset])
                 // The first waiter queued the entry; the others joined it.
@@ -361,10 +362,24 @@ public actor LogSequencer {
     /// Every node such a proof needs lies in a tile the batch changed or on the right edge of
     /// the new tree, and proofs of neighbouring entries share most nodes, so the whole batch
     /// costs about one hash per entry.
-    private func batchProofs(oldSize: UInt64, newSize: UInt64, changed: [Tile]) -> [[MerkleHash]]? {
+    private func batchProofs(oldSize: UInt64, newSize: UInt64, changed: [Tile], first: [UInt8], last: [UInt8]) -> [[MerkleHash]]? {
         let edge = TileID.rightEdge(treeSize: newSize).compactMap { recentTiles[$0] }
-        guard let reader = try? TiledTreeReader(treeSize: newSize, tiles: changed + edge) else { return nil }
-        return try? reader.inclusionProofs(indexes: oldSize..<newSize)
+        guard let reader = try? TiledTreeReader(treeSize: newSize, tiles: changed + edge),
+              let proofs = try? reader.inclusionProofs(indexes: oldSize..<newSize),
+              let firstProof = proofs.first, let lastProof = proofs.last
+        else { return nil }
+        // The proofs of one batch are built together from the same tiles, so a fault in them
+        // (a wrong or missing tile) shows at the batch's edges: the first entry's proof reaches
+        // furthest left, the last one's covers the right edge of the tree. Both are checked
+        // against the new root; if either fails, no proof is handed out and callers build theirs
+        // from the stored tiles.
+        let root = appender.rootHash
+        guard (try? UntrustedInclusionProof(index: oldSize, treeSize: newSize, hashes: firstProof)
+                .verify(leafHash: .leaf(first), rootHash: root)) != nil,
+              (try? UntrustedInclusionProof(index: newSize - 1, treeSize: newSize, hashes: lastProof)
+                .verify(leafHash: .leaf(last), rootHash: root)) != nil
+        else { return nil }
+        return proofs
     }
 
     /// A tile a recent batch wrote, with exactly this ID (width included), if the sequencer has it.
