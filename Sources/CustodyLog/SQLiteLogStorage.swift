@@ -6,8 +6,11 @@ import Synchronization
 /// A log kept in one SQLite file: the default storage, with nothing to start.
 ///
 /// Tables: `entries(idx, hash, data)`, `tiles(level, idx, width, data)` (one row per tile
-/// coordinate, the widest version), `bundles(idx, width, data)` and a single `state(size, root,
-/// checkpoint)` row.
+/// coordinate, the widest version), `bundles(idx, width, data)`, a single `state(size, root,
+/// checkpoint)` row, and the duplicate index `entry_hashes(hash, idx)` with its boundary row
+/// `entry_hashes_state(indexed)` (see ``SQLiteEntryHashIndex``: it is written in sorted runs,
+/// not per entry). One process writes the file at a time: the duplicate index keeps its newest
+/// entries in memory.
 ///
 /// Durability: the database runs in WAL mode with `synchronous=FULL`, so every commit fsyncs the
 /// write-ahead log before ``integrate(_:)`` returns. An integrated batch therefore survives not only
@@ -21,8 +24,8 @@ import Synchronization
 /// Checkpoints (copying the write-ahead log back into the database file) run on a second
 /// connection and queue of their own, at most every ``checkpointInterval``, as SQLite's passive
 /// checkpoints, which never block a commit. Left to SQLite, the commit that crosses 1,000 WAL pages
-/// would copy them (and fsync the database) itself, on the path every append waits for; with the
-/// log's random-keyed hash index nearly every entry dirties a page, so that was every other batch.
+/// would copy them (and fsync the database) itself, on the path every append waits for (every
+/// other batch, when the duplicate index was an ordinary index changing a page per entry).
 /// A page changed by several batches between two checkpoints is copied once. Should checkpoints
 /// fall behind, the writer still checkpoints by itself past ``walPageLimit`` pages.
 public final class SQLiteLogStorage: LogStorage {
@@ -38,18 +41,35 @@ public final class SQLiteLogStorage: LogStorage {
     public let path: String
     private let queue: DispatchQueue
     private let database: SQLiteDatabase
+    private let hashIndex: SQLiteEntryHashIndex
     private let checkpointer: Checkpointer
 
     /// Opens (creating when missing) the log database at `path`.
     ///
     /// - Throws: ``LogError/Code/storage`` when the file cannot be opened, WAL mode cannot be
     ///   enabled, or the schema cannot be created.
-    public init(path: String) async throws {
+    public convenience init(path: String) async throws {
+        try await self.init(
+            path: path, mergeThreshold: SQLiteEntryHashIndex.defaultMergeThreshold, mergeChunk: SQLiteEntryHashIndex.defaultMergeChunk)
+    }
+
+    /// Opens the log with the duplicate index merging runs of `mergeThreshold` entries,
+    /// `mergeChunk` per batch (see ``SQLiteEntryHashIndex``; small values test its phases).
+    init(path: String, mergeThreshold: Int, mergeChunk: Int) async throws {
         let queue = DispatchQueue(label: "custody.log.sqlite")
         self.path = path
         self.queue = queue
-        let database = try await Self.run(on: queue) { try SQLiteDatabase(path: path) }
+        let (database, hashIndex) = try await Self.run(on: queue) {
+            let database = try SQLiteDatabase(path: path)
+            do {
+                return (database, try SQLiteEntryHashIndex(database: database, mergeThreshold: mergeThreshold, mergeChunk: mergeChunk))
+            } catch {
+                database.close()
+                throw error
+            }
+        }
         self.database = database
+        self.hashIndex = hashIndex
         do {
             self.checkpointer = try await Checkpointer.open(path: path)
         } catch {
@@ -74,29 +94,31 @@ public final class SQLiteLogStorage: LogStorage {
     }
 
     public func index(ofEntry entryHash: MerkleHash) async throws -> UInt64? {
-        try await run { database in
-            try database.query("SELECT idx FROM entries WHERE hash = ?1 ORDER BY idx LIMIT 1", [.blob(entryHash.bytes)]) {
-                UInt64($0.int64(0))
-            }.first
-        }
+        let hashIndex = hashIndex
+        return try await run { try hashIndex.lookup(entryHash, in: $0) }
     }
 
     public func indexes(ofEntries entryHashes: [MerkleHash]) async throws -> [MerkleHash: UInt64] {
-        try await run { database in
+        let hashIndex = hashIndex
+        return try await run { database in
             var found: [MerkleHash: UInt64] = [:]
             for hash in entryHashes where found[hash] == nil {
-                let rows = try database.query("SELECT idx FROM entries WHERE hash = ?1 ORDER BY idx LIMIT 1", [.blob(hash.bytes)]) {
-                    UInt64($0.int64(0))
-                }
-                if let index = rows.first { found[hash] = index }
+                if let index = try hashIndex.lookup(hash, in: database) { found[hash] = index }
             }
             return found
         }
     }
 
+    /// How many entries the duplicate index has merged into its table (the rest are in memory).
+    func mergedEntryCount() async throws -> UInt64 {
+        let hashIndex = hashIndex
+        return try await run { _ in hashIndex.indexed }
+    }
+
     public func integrate(_ batch: LogBatch) async throws {
         _ = try batch.checkedNewSize()
-        try await run { try $0.integrate(batch) }
+        let hashIndex = hashIndex
+        try await run { try $0.integrate(batch, hashIndex: hashIndex) }
         checkpointer.requestCheckpoint()
     }
 
@@ -265,7 +287,6 @@ final class SQLiteDatabase: @unchecked Sendable {
             try execute("PRAGMA wal_autocheckpoint=\(SQLiteLogStorage.walPageLimit)")
             try execute("""
                 CREATE TABLE IF NOT EXISTS entries(idx INTEGER PRIMARY KEY, hash BLOB NOT NULL, data BLOB NOT NULL);
-                CREATE INDEX IF NOT EXISTS entries_hash ON entries(hash);
                 CREATE TABLE IF NOT EXISTS tiles(level INTEGER NOT NULL, idx INTEGER NOT NULL, width INTEGER NOT NULL,
                     data BLOB NOT NULL, PRIMARY KEY(level, idx)) WITHOUT ROWID;
                 CREATE TABLE IF NOT EXISTS bundles(idx INTEGER PRIMARY KEY, width INTEGER NOT NULL, data BLOB NOT NULL);
@@ -292,39 +313,54 @@ final class SQLiteDatabase: @unchecked Sendable {
         }
     }
 
-    func integrate(_ batch: LogBatch) throws {
+    func integrate(_ batch: LogBatch, hashIndex: SQLiteEntryHashIndex) throws {
+        do {
+            try transaction {
+                let stored = try state().size
+                guard stored == batch.oldSize else {
+                    throw LogError(code: .staleSize, reason: "batch starts at size \(batch.oldSize) but the log has \(stored) entries")
+                }
+                for (offset, entry) in batch.entries.enumerated() {
+                    try run(
+                        "INSERT INTO entries(idx, hash, data) VALUES(?1, ?2, ?3)",
+                        [.int(Int64(batch.oldSize) + Int64(offset)), .blob(batch.entryHashes[offset].bytes), .blob(entry)])
+                }
+                for tile in batch.tiles {
+                    try run(
+                        """
+                        INSERT INTO tiles(level, idx, width, data) VALUES(?1, ?2, ?3, ?4)
+                        ON CONFLICT(level, idx) DO UPDATE SET width = excluded.width, data = excluded.data
+                        WHERE excluded.width >= tiles.width
+                        """,
+                        [.int(Int64(tile.id.level)), .int(Int64(tile.id.index)), .int(Int64(tile.id.width)), .blob(tile.data)])
+                }
+                for bundle in batch.bundles {
+                    try run(
+                        """
+                        INSERT INTO bundles(idx, width, data) VALUES(?1, ?2, ?3)
+                        ON CONFLICT(idx) DO UPDATE SET width = excluded.width, data = excluded.data
+                        WHERE excluded.width >= bundles.width
+                        """,
+                        [.int(Int64(bundle.id.index)), .int(Int64(bundle.id.width)), .blob(bundle.data)])
+                }
+                try hashIndex.mergeStep(in: self, committedSize: batch.oldSize)
+                try run(
+                    "UPDATE state SET size = ?1, root = ?2, checkpoint = ?3 WHERE id = 0",
+                    [.int(Int64(batch.newState.size)), .blob(batch.newState.rootHash.bytes), batch.newState.checkpoint.map { .blob($0) } ?? .null])
+            }
+        } catch {
+            hashIndex.rolledBack()
+            throw error
+        }
+        hashIndex.committed(batch.entryHashes, oldSize: batch.oldSize)
+    }
+
+    /// Runs `body` in an immediate transaction: committed when it returns, rolled back when it
+    /// (or the commit) throws.
+    func transaction(_ body: () throws -> Void) throws {
         try execute("BEGIN IMMEDIATE")
         do {
-            let stored = try state().size
-            guard stored == batch.oldSize else {
-                throw LogError(code: .staleSize, reason: "batch starts at size \(batch.oldSize) but the log has \(stored) entries")
-            }
-            for (offset, entry) in batch.entries.enumerated() {
-                try run(
-                    "INSERT INTO entries(idx, hash, data) VALUES(?1, ?2, ?3)",
-                    [.int(Int64(batch.oldSize) + Int64(offset)), .blob(batch.entryHashes[offset].bytes), .blob(entry)])
-            }
-            for tile in batch.tiles {
-                try run(
-                    """
-                    INSERT INTO tiles(level, idx, width, data) VALUES(?1, ?2, ?3, ?4)
-                    ON CONFLICT(level, idx) DO UPDATE SET width = excluded.width, data = excluded.data
-                    WHERE excluded.width >= tiles.width
-                    """,
-                    [.int(Int64(tile.id.level)), .int(Int64(tile.id.index)), .int(Int64(tile.id.width)), .blob(tile.data)])
-            }
-            for bundle in batch.bundles {
-                try run(
-                    """
-                    INSERT INTO bundles(idx, width, data) VALUES(?1, ?2, ?3)
-                    ON CONFLICT(idx) DO UPDATE SET width = excluded.width, data = excluded.data
-                    WHERE excluded.width >= bundles.width
-                    """,
-                    [.int(Int64(bundle.id.index)), .int(Int64(bundle.id.width)), .blob(bundle.data)])
-            }
-            try run(
-                "UPDATE state SET size = ?1, root = ?2, checkpoint = ?3 WHERE id = 0",
-                [.int(Int64(batch.newState.size)), .blob(batch.newState.rootHash.bytes), batch.newState.checkpoint.map { .blob($0) } ?? .null])
+            try body()
             try execute("COMMIT")
         } catch {
             if handle != nil, sqlite3_get_autocommit(handle) == 0 { try? execute("ROLLBACK") }

@@ -1,0 +1,89 @@
+import CustodyTestSupport
+import CustodyTransparency
+import Testing
+@testable import CustodyLog
+
+/// The SQLite log's duplicate index keeps its newest entries in memory and merges them into its
+/// table in sorted runs, a chunk per batch (`SQLiteEntryHashIndex`). With tiny runs and chunks,
+/// these tests pass through every phase (in memory, mid-merge, merged), reopen the log in each,
+/// and convert a log written with the ordinary index.
+@Suite("SQLite duplicate index")
+struct SQLiteEntryHashIndexTests {
+    static let configuration = LogSequencer.Configuration(batchInterval: .milliseconds(1))
+
+    func open(_ path: String) async throws -> (SQLiteLogStorage, LogSequencer) {
+        let storage = try await SQLiteLogStorage(path: path, mergeThreshold: 7, mergeChunk: 3)
+        let sequencer = try await LogSequencer(storage: storage, origin: logOrigin, signer: try makeSigner(), configuration: Self.configuration)
+        return (storage, sequencer)
+    }
+
+    func close(_ log: (SQLiteLogStorage, LogSequencer)) async throws {
+        await log.1.shutdown()
+        try await log.0.close()
+    }
+
+    @Test func duplicatesAreFoundInEveryPhaseAndAfterReopening() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.file("log.sqlite")
+            var log = try await open(path)
+            var indexes: [Int: UInt64] = [:]
+            var boundaries: Set<UInt64> = []
+            for number in 0..<60 {
+                // One entry per batch, so each batch's transaction merges one chunk of a run.
+                let result = try await log.1.appendEntry(leaf(number))
+                #expect(result.isNew && result.index == UInt64(number))
+                indexes[number] = result.index
+                // Every earlier entry, in memory or merged or in the run being merged, is found.
+                for earlier in stride(from: number, through: 0, by: -5) {
+                    let again = try await log.1.appendEntry(leaf(earlier))
+                    #expect(!again.isNew && again.index == indexes[earlier], "entry \(earlier) after \(number)")
+                }
+                boundaries.insert(try await log.0.mergedEntryCount())
+                if number % 9 == 4 {
+                    try await close(log)
+                    log = try await open(path)
+                }
+            }
+            // Several runs were merged, and the boundary only ever stopped where a run ended.
+            #expect(boundaries.count >= 5, "merged-entry counts seen: \(boundaries.sorted())")
+            let state = try await log.0.state()
+            #expect(state.size == 60)
+            for number in 0..<60 {
+                #expect(try await log.0.index(ofEntry: LogBatch.identityHash(of: leaf(number))) == UInt64(number))
+            }
+            #expect(try await log.0.index(ofEntry: LogBatch.identityHash(of: leaf(1_000))) == nil)
+            try await close(log)
+        }
+    }
+
+    @Test func aLogWithTheOrdinaryIndexIsConverted() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.file("log.sqlite")
+            var log = try await open(path)
+            for number in 0..<20 { _ = try await log.1.appendEntry(leaf(number)) }
+            try await close(log)
+
+            // The schema before sorted runs: an ordinary index on entries(hash), no index tables.
+            let database = try SQLiteDatabase(path: path)
+            try database.execute("DROP TABLE entry_hashes; DROP TABLE entry_hashes_state; CREATE INDEX entries_hash ON entries(hash);")
+            database.close()
+
+            log = try await open(path)
+            #expect(try await log.0.mergedEntryCount() == 20)
+            for number in 0..<20 {
+                let again = try await log.1.appendEntry(leaf(number))
+                #expect(!again.isNew && again.index == UInt64(number))
+            }
+            let next = try await log.1.appendEntry(leaf(20))
+            #expect(next.isNew && next.index == 20)
+            try await close(log)
+
+            let check = try SQLiteDatabase(path: path)
+            defer { check.close() }
+            let legacy = try check.query("SELECT name FROM sqlite_master WHERE name = 'entries_hash'", []) { _ in () }
+            #expect(legacy.isEmpty)
+            let stored = try check.query("SELECT count(*) FROM entry_hashes", []) { $0.int64(0) }
+            #expect(stored == [20])
+        }
+    }
+}
