@@ -1,25 +1,26 @@
-import HTTPTypes
 import NIOCore
-import NIOHTTPTypes
+import NIOHTTP1
 
 /// Serves `POST /api/v2/log/entries` on the connection's event loop, ahead of Hummingbird's
 /// router; every other request passes through to Hummingbird untouched.
 ///
 /// Appends are the log's hot path. Through the router each one crossed from the event loop to a
-/// connection task and back, with the request and response converted on the way; here the body
-/// is collected, parsed and its signature checked on the event loop, and only the wait for the
-/// sequencer runs as a task. The answers are the same bytes ``LogAPI`` gives (the route stays
-/// registered in the router too, for paths this handler does not match exactly).
+/// connection task and back, with the request and response converted on the way. Here the
+/// handler sits right after NIO's HTTP/1 decoder and encoder, before the conversion to HTTP
+/// types (``LogHTTP1Channel``): the body is collected on the event loop, then one task checks the
+/// entry (parse, key, signature) and waits for the sequencer, and the answer is written as NIO
+/// HTTP/1 parts. The answers are the same bytes ``LogAPI`` gives (the route stays registered in
+/// the router too, for paths this handler does not match exactly).
 ///
 /// HTTP/1.1 order is kept: a request waits (its parts queued, the socket no longer read once
 /// ``maxQueuedParts`` are waiting) while an earlier one, this handler's or Hummingbird's, is
 /// unanswered. A graceful shutdown or the client's half-close is passed on only after the
 /// append in progress is answered, so an acknowledged entry is always answered.
 final class EntryAppendHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPRequestPart
-    typealias InboundOut = HTTPRequestPart
-    typealias OutboundIn = HTTPResponsePart
-    typealias OutboundOut = HTTPResponsePart
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
 
     /// The path served here (a query string is ignored, as the router ignores it).
     static let path = "/api/v2/log/entries"
@@ -43,12 +44,12 @@ final class EntryAppendHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private let api: LogAPI
     /// The header fields every answer has (the length and `Connection` are added per answer).
-    private let answerFields: HTTPFields
+    private let answerHeaders: HTTPHeaders
     private var state = State.idle
     private var closeAfterAnswer = false
     /// Requests passed to Hummingbird whose answers have not ended yet.
     private var forwardedUnanswered = 0
-    private var queued = CircularBuffer<HTTPRequestPart>()
+    private var queued = CircularBuffer<HTTPServerRequestPart>()
     /// Inbound events (shutdown, half-close) held until the append in progress is answered.
     private var heldEvents: [Any] = []
     private var readHeld = false
@@ -60,11 +61,9 @@ final class EntryAppendHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     init(api: LogAPI, serverName: String?) {
         self.api = api
-        var fields = HTTPFields()
-        fields[.contentType] = "application/json"
-        fields[.cacheControl] = "no-store"
-        if let serverName { fields[.server] = serverName }
-        self.answerFields = fields
+        var headers: HTTPHeaders = ["Content-Type": "application/json", "Cache-Control": "no-store"]
+        if let serverName { headers.add(name: "Server", value: serverName) }
+        self.answerHeaders = headers
     }
 
     // MARK: Inbound
@@ -77,7 +76,7 @@ final class EntryAppendHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// Handles one part; false when it has to wait for an earlier answer.
-    private func handle(_ part: HTTPRequestPart, context: ChannelHandlerContext) -> Bool {
+    private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) -> Bool {
         switch state {
         case .forwarding:
             forward(part, context: context)
@@ -111,10 +110,11 @@ final class EntryAppendHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 forward(part, context: context)
                 return true
             }
-            if request.method == .post, Self.isAppendPath(request.path) {
+            if request.method == .POST, Self.isAppendPath(request.uri) {
                 guard forwardedUnanswered == 0 else { return false }
-                closeAfterAnswer = request.headerFields[.connection]?.lowercased() == "close"
-                if let length = request.headerFields[.contentLength].flatMap({ Int($0) }), length > api.maxRequestBytes {
+                // HTTP/1.1 keeps the connection unless told `close`; HTTP/1.0 closes it unless told `keep-alive`.
+                closeAfterAnswer = !request.isKeepAlive
+                if let length = request.headers.first(name: "content-length").flatMap({ Int($0) }), length > api.maxRequestBytes {
                     answer(api.tooLarge, context: context)
                     state = .discarding
                 } else {
@@ -129,14 +129,13 @@ final class EntryAppendHandler: ChannelDuplexHandler, RemovableChannelHandler {
         return true
     }
 
-    private func forward(_ part: HTTPRequestPart, context: ChannelHandlerContext) {
+    private func forward(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         forwardedParts &+= 1
         context.fireChannelRead(wrapInboundOut(part))
     }
 
-    static func isAppendPath(_ path: String?) -> Bool {
-        guard let path else { return false }
-        return path.utf8.split(separator: UInt8(ascii: "?"), maxSplits: 1, omittingEmptySubsequences: false).first
+    static func isAppendPath(_ path: String) -> Bool {
+        path.utf8.split(separator: UInt8(ascii: "?"), maxSplits: 1, omittingEmptySubsequences: false).first
             .map { $0.elementsEqual(Self.path.utf8) } ?? false
     }
 
@@ -214,17 +213,17 @@ final class EntryAppendHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Writes an error answer and counts it.
     private func answer(_ error: LogAPIError, context: ChannelHandlerContext) {
-        write(status: HTTPResponse.Status(code: error.status), body: error.body, context: context)
+        write(status: HTTPResponseStatus(statusCode: error.status), body: error.body, context: context)
         api.metrics.request(route: Self.route, status: error.status)
     }
 
-    private func write(status: HTTPResponse.Status, body: [UInt8], context: ChannelHandlerContext) {
+    private func write(status: HTTPResponseStatus, body: [UInt8], context: ChannelHandlerContext) {
         guard isActive else { return }
-        var fields = answerFields
-        fields[.contentLength] = String(body.count)
-        if closeAfterAnswer { fields[.connection] = "close" }
-        context.write(wrapOutboundOut(.head(HTTPResponse(status: status, headerFields: fields))), promise: nil)
-        context.write(wrapOutboundOut(.body(context.channel.allocator.buffer(bytes: body))), promise: nil)
+        var headers = answerHeaders
+        headers.add(name: "Content-Length", value: String(body.count))
+        if closeAfterAnswer { headers.add(name: "Connection", value: "close") }
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
     }
 

@@ -3,6 +3,7 @@ import CustodyKeys
 import CustodyLog
 import CustodyTransparency
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 
@@ -101,7 +102,9 @@ public struct LogServer: Sendable {
         let serverName = "custody-log"
         let app = Application(
             router: router,
-            server: .http1(configuration: .init(additionalChannelHandlers: [EntryAppendHandler(api: api, serverName: serverName)])),
+            server: HTTPServerBuilder { responder in
+                LogHTTP1Channel(responder: responder) { EntryAppendHandler(api: api, serverName: serverName) }
+            },
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: serverName),
             onServerRunning: { channel in
                 await onListening(channel.localAddress?.port ?? 0)

@@ -1,6 +1,7 @@
 // Appends are served ahead of Hummingbird's router (EntryAppendHandler); these check the HTTP/1.1
 // behaviour clients rely on and that ordinary clients hide: answers in request order when
-// requests are pipelined, limits, `Connection: close`, a half-closed connection.
+// requests are pipelined, limits, `Connection: close` and HTTP/1.0's default of closing, a
+// half-closed connection.
 
 import CustodyJSON
 import CustodyKeys
@@ -78,6 +79,28 @@ struct EntryAppendFramingTests {
         let (responses, closed) = try await connection.responses(1, thenCheckClosed: true)
         #expect(responses.map(\.status) == [201])
         #expect(responses.first?.header("Connection")?.lowercased() == "close")
+        #expect(closed)
+        await log.stop()
+    }
+
+    @Test func http10ClosesUnlessAskedToKeepAlive() async throws {
+        let log = try await RunningLog.start()
+        let first = try SignedRequest.make(.ecdsaP256), second = try SignedRequest.make(.ecdsaP256)
+        func request(_ body: String, keepAlive: Bool) -> [UInt8] {
+            Array("POST /api/v2/log/entries HTTP/1.0\r\nHost: x\r\n\(keepAlive ? "Connection: keep-alive\r\n" : "")Content-Length: \(body.utf8.count)\r\n\r\n\(body)".utf8)
+        }
+        // HTTP/1.0 with keep-alive: the connection stays open for the next request.
+        let kept = try RawHTTPConnection(port: log.port)
+        try kept.send(request(first.json(), keepAlive: true) + request(second.json(), keepAlive: true))
+        let (both, _) = try await kept.responses(2)
+        #expect(both.map(\.status) == [201, 201], "\(both.map(\.text))")
+        #expect(both.first?.header("Connection") == nil)
+        // HTTP/1.0 without it: answered, then closed.
+        let plain = try RawHTTPConnection(port: log.port)
+        try plain.send(request(first.json(), keepAlive: false))
+        let (one, closed) = try await plain.responses(1, thenCheckClosed: true)
+        #expect(one.map(\.status) == [201], "\(one.map(\.text))")
+        #expect(one.first?.header("Connection")?.lowercased() == "close")
         #expect(closed)
         await log.stop()
     }
