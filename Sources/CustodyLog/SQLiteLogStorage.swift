@@ -349,7 +349,13 @@ final class SQLiteDatabase: @unchecked Sendable {
                     [.int(Int64(batch.newState.size)), .blob(batch.newState.rootHash.bytes), batch.newState.checkpoint.map { .blob($0) } ?? .null])
             }
         } catch {
-            hashIndex.rolledBack()
+            // A commit reported as failed may still have landed (the sequencer then adopts the
+            // stored state); the duplicate index must then hold the batch's entries too.
+            if (try? state().size) == batch.newState.size {
+                hashIndex.committed(batch.entryHashes, oldSize: batch.oldSize)
+            } else {
+                hashIndex.rolledBack()
+            }
             throw error
         }
         hashIndex.committed(batch.entryHashes, oldSize: batch.oldSize)
