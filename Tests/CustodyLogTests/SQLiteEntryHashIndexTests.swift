@@ -56,6 +56,34 @@ struct SQLiteEntryHashIndexTests {
         }
     }
 
+    @Test func aDamagedIndexStateIsRefusedOnOpen() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.file("log.sqlite")
+            let log = try await open(path)
+            for number in 0..<3 { _ = try await log.1.appendEntry(leaf(number)) }
+            try await close(log)
+
+            func damage(_ sql: String) throws {
+                let database = try SQLiteDatabase(path: path)
+                defer { database.close() }
+                try database.execute(sql)
+            }
+            // A boundary beyond the log's size.
+            try damage("UPDATE entry_hashes_state SET indexed = 99 WHERE id = 0")
+            await expectLogError(.corrupt) { _ = try await SQLiteLogStorage(path: path, mergeThreshold: 7, mergeChunk: 3) }
+            // An unmerged entry whose stored hash is not 32 bytes.
+            try damage("UPDATE entry_hashes_state SET indexed = 0 WHERE id = 0; UPDATE entries SET hash = x'00' WHERE idx = 2")
+            await expectLogError(.corrupt) { _ = try await SQLiteLogStorage(path: path, mergeThreshold: 7, mergeChunk: 3) }
+            // Repaired, it opens again and finds every entry.
+            try damage("UPDATE entries SET hash = x'\(LogBatch.identityHash(of: leaf(2)).hex)' WHERE idx = 2")
+            let reopened = try await SQLiteLogStorage(path: path, mergeThreshold: 7, mergeChunk: 3)
+            for number in 0..<3 {
+                #expect(try await reopened.index(ofEntry: LogBatch.identityHash(of: leaf(number))) == UInt64(number))
+            }
+            try await reopened.close()
+        }
+    }
+
     @Test func aLogWithTheOrdinaryIndexIsConverted() async throws {
         try await withTemporaryDirectory { directory in
             let path = directory.file("log.sqlite")
