@@ -22,6 +22,20 @@ struct SQLiteEntryHashIndexTests {
         try await log.0.close()
     }
 
+    /// Appends entries 0..<count one batch each and closes the log.
+    func write(_ count: Int, to path: String) async throws {
+        let log = try await open(path)
+        for number in 0..<count { _ = try await log.1.appendEntry(leaf(number)) }
+        try await close(log)
+    }
+
+    /// Runs SQL on the closed log's file directly (to damage it, or to make an older schema).
+    func execute(_ sql: String, on path: String) throws {
+        let database = try SQLiteDatabase(path: path)
+        defer { database.close() }
+        try database.execute(sql)
+    }
+
     @Test func duplicatesAreFoundInEveryPhaseAndAfterReopening() async throws {
         try await withTemporaryDirectory { directory in
             let path = directory.file("log.sqlite")
@@ -59,15 +73,8 @@ struct SQLiteEntryHashIndexTests {
     @Test func aDamagedIndexStateIsRefusedOnOpen() async throws {
         try await withTemporaryDirectory { directory in
             let path = directory.file("log.sqlite")
-            let log = try await open(path)
-            for number in 0..<3 { _ = try await log.1.appendEntry(leaf(number)) }
-            try await close(log)
-
-            func damage(_ sql: String) throws {
-                let database = try SQLiteDatabase(path: path)
-                defer { database.close() }
-                try database.execute(sql)
-            }
+            try await write(3, to: path)
+            func damage(_ sql: String) throws { try execute(sql, on: path) }
             // A boundary beyond the log's size.
             try damage("UPDATE entry_hashes_state SET indexed = 99 WHERE id = 0")
             await expectLogError(.corrupt) { _ = try await SQLiteLogStorage(path: path, mergeThreshold: 7, mergeChunk: 3) }
@@ -87,16 +94,11 @@ struct SQLiteEntryHashIndexTests {
     @Test func aLogWithTheOrdinaryIndexIsConverted() async throws {
         try await withTemporaryDirectory { directory in
             let path = directory.file("log.sqlite")
-            var log = try await open(path)
-            for number in 0..<20 { _ = try await log.1.appendEntry(leaf(number)) }
-            try await close(log)
-
+            try await write(20, to: path)
             // The schema before sorted runs: an ordinary index on entries(hash), no index tables.
-            let database = try SQLiteDatabase(path: path)
-            try database.execute("DROP TABLE entry_hashes; DROP TABLE entry_hashes_state; CREATE INDEX entries_hash ON entries(hash);")
-            database.close()
+            try execute("DROP TABLE entry_hashes; DROP TABLE entry_hashes_state; CREATE INDEX entries_hash ON entries(hash);", on: path)
 
-            log = try await open(path)
+            let log = try await open(path)
             #expect(try await log.0.mergedEntryCount() == 20)
             for number in 0..<20 {
                 let again = try await log.1.appendEntry(leaf(number))
