@@ -357,7 +357,8 @@ public actor LogSequencer {
 
     /// The inclusion proofs of the entries a batch just integrated (indexes `oldSize..<newSize`)
     /// in the tree of `newSize`, from the tiles in memory, or nil when a tile they need is not
-    /// in memory (the caller then builds each proof from the stored tiles).
+    /// in memory or the check at the batch's ends fails (``checkedAtEnds(_:oldSize:first:last:root:)``;
+    /// the caller then builds each proof from the stored tiles).
     ///
     /// Every node such a proof needs lies in a tile the batch changed or on the right edge of
     /// the new tree, and proofs of neighbouring entries share most nodes, so the whole batch
@@ -365,15 +366,21 @@ public actor LogSequencer {
     private func batchProofs(oldSize: UInt64, newSize: UInt64, changed: [Tile], first: [UInt8], last: [UInt8]) -> [[MerkleHash]]? {
         let edge = TileID.rightEdge(treeSize: newSize).compactMap { recentTiles[$0] }
         guard let reader = try? TiledTreeReader(treeSize: newSize, tiles: changed + edge),
-              let proofs = try? reader.inclusionProofs(indexes: oldSize..<newSize),
-              let firstProof = proofs.first, let lastProof = proofs.last
+              let proofs = try? reader.inclusionProofs(indexes: oldSize..<newSize)
         else { return nil }
-        // The proofs of one batch are built together from the same tiles, so a fault in them
-        // (a wrong or missing tile) shows at the batch's edges: the first entry's proof reaches
-        // furthest left, the last one's covers the right edge of the tree. Both are checked
-        // against the new root; if either fails, no proof is handed out and callers build theirs
-        // from the stored tiles.
-        let root = appender.rootHash
+        return Self.checkedAtEnds(proofs, oldSize: oldSize, first: first, last: last, root: appender.rootHash)
+    }
+
+    /// A batch's proofs (of leaves `oldSize..<oldSize + proofs.count`) when the first and the last
+    /// verify against `root`; nil otherwise.
+    ///
+    /// The proofs of one batch are built together from the same tiles, so a fault in them (a
+    /// wrong or missing tile) shows at the batch's edges: the first entry's proof reaches furthest
+    /// left, the last one's covers the right edge of the tree. When either fails, no proof is
+    /// handed out and callers build theirs from the stored tiles.
+    static func checkedAtEnds(_ proofs: [[MerkleHash]], oldSize: UInt64, first: [UInt8], last: [UInt8], root: MerkleHash) -> [[MerkleHash]]? {
+        guard let firstProof = proofs.first, let lastProof = proofs.last else { return nil }
+        let newSize = oldSize + UInt64(proofs.count)
         guard (try? UntrustedInclusionProof(index: oldSize, treeSize: newSize, hashes: firstProof)
                 .verify(leafHash: .leaf(first), rootHash: root)) != nil,
               (try? UntrustedInclusionProof(index: newSize - 1, treeSize: newSize, hashes: lastProof)

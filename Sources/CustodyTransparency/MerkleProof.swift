@@ -40,24 +40,33 @@ public enum MerkleProof {
     ///
     /// - Throws: ``TransparencyError/Code/outOfRange`` when `index` is not below `treeSize`.
     public static func inclusionPlan(index: UInt64, treeSize: UInt64) throws -> ProofPlan {
+        var ranges: [(UInt64, UInt64)] = []
+        try inclusionDescent(index: index, treeSize: treeSize) { ranges.append(($0, $1)) }
+        return ProofPlan(elements: ranges.reversed().map { MerkleTree.completeSubtrees(from: $0.0, to: $0.1) })
+    }
+
+    /// The leaf ranges `start..<end` of leaf `index`'s inclusion proof elements, from the root
+    /// down (the proof lists them in the reverse order): each step of the descent keeps the half
+    /// holding the leaf and visits the other half.
+    ///
+    /// - Throws: ``TransparencyError/Code/outOfRange`` when `index` is not below `treeSize`, or
+    ///   what `visit` throws.
+    static func inclusionDescent(index: UInt64, treeSize: UInt64, _ visit: (_ start: UInt64, _ end: UInt64) throws -> Void) throws {
         guard index < treeSize else {
             throw TransparencyError(code: .outOfRange, reason: "leaf index \(index) is not below tree size \(treeSize)")
         }
-        var ranges: [(UInt64, UInt64)] = []
         var start: UInt64 = 0
         var end = treeSize
-        // Descend from the root: each step keeps the half holding the leaf and records the other half.
         while end - start > 1 {
             let split = start + MerkleTree.largestPowerOfTwo(below: end - start)
             if index < split {
-                ranges.append((split, end))
+                try visit(split, end)
                 end = split
             } else {
-                ranges.append((start, split))
+                try visit(start, split)
                 start = split
             }
         }
-        return ProofPlan(elements: ranges.reversed().map { MerkleTree.completeSubtrees(from: $0.0, to: $0.1) })
     }
 
     /// The plan of the consistency proof from the tree of `oldSize` leaves to the tree of

@@ -60,10 +60,11 @@ public struct TiledTreeReader: Sendable {
     /// share (as the proofs of neighbouring leaves share most of theirs) are computed once, so
     /// the proofs of a whole batch of new leaves cost about one hash per leaf beyond the lookups.
     ///
-    /// Each proof is the RFC 9162 descent from the root to the leaf: at every step the half that
-    /// does not hold the leaf is a proof element. A half that is a complete subtree is read from
-    /// its tile (or hashed from the tiles below it); one that is not (on the right edge of the
-    /// tree) is the hash of its own two halves, the same recursion, remembered for the next proof.
+    /// Each proof is the RFC 9162 descent from the root to the leaf
+    /// (``MerkleProof/inclusionDescent(index:treeSize:_:)``): at every step the half that does not
+    /// hold the leaf is a proof element. A half that is one complete subtree is read from its tile
+    /// (or hashed from the tiles below it); one on the right edge of the tree folds its complete
+    /// subtrees, once for the whole batch.
     ///
     /// - Throws: ``TransparencyError/Code/outOfRange`` for an index not below the tree size, or
     ///   what ``hash(of:)`` throws, for the first index that fails.
@@ -71,51 +72,33 @@ public struct TiledTreeReader: Sendable {
         var memo: [NodeID: MerkleHash] = [:]
         var edges: [EdgeRange: MerkleHash] = [:]
         return try indexes.map { index in
-            guard index < treeSize else {
-                throw TransparencyError(code: .outOfRange, reason: "leaf index \(index) is not below tree size \(treeSize)")
-            }
             var proof: [MerkleHash] = []
             proof.reserveCapacity(64 - treeSize.leadingZeroBitCount)
-            var start: UInt64 = 0
-            var end = treeSize
-            while end - start > 1 {
-                let split = start + MerkleTree.largestPowerOfTwo(below: end - start)
-                if index < split {
-                    proof.append(try rangeHash(split, end, memo: &memo, edges: &edges))
-                    end = split
-                } else {
-                    proof.append(try rangeHash(start, split, memo: &memo, edges: &edges))
-                    start = split
+            try MerkleProof.inclusionDescent(index: index, treeSize: treeSize) { start, end in
+                let count = end - start
+                if count & (count - 1) == 0 {
+                    let level = UInt8(count.trailingZeroBitCount)
+                    proof.append(try hash(of: NodeID(level: level, index: start >> UInt64(level)), memo: &memo))
+                    return
                 }
+                let key = EdgeRange(start: start, end: end)
+                if let known = edges[key] {
+                    proof.append(known)
+                    return
+                }
+                let folded = MerkleTree.foldRight(try MerkleTree.completeSubtrees(from: start, to: end).map { try hash(of: $0, memo: &memo) })
+                edges[key] = folded
+                proof.append(folded)
             }
             proof.reverse()
             return proof
         }
     }
 
-    /// Leaves `start..<end` of a subtree hash that is not one complete subtree.
+    /// Leaves `start..<end` of a proof element that is not one complete subtree.
     private struct EdgeRange: Hashable {
         let start: UInt64
         let end: UInt64
-    }
-
-    /// The RFC 9162 hash of leaves `start..<end`, where `start` is a multiple of the largest
-    /// power of two not above `end - start` (as every range on a proof's descent is).
-    private func rangeHash(
-        _ start: UInt64, _ end: UInt64, memo: inout [NodeID: MerkleHash], edges: inout [EdgeRange: MerkleHash]
-    ) throws -> MerkleHash {
-        let count = end - start
-        if count & (count - 1) == 0 {
-            let level = UInt8(count.trailingZeroBitCount)
-            return try hash(of: NodeID(level: level, index: start >> UInt64(level)), memo: &memo)
-        }
-        let key = EdgeRange(start: start, end: end)
-        if let known = edges[key] { return known }
-        let split = start + MerkleTree.largestPowerOfTwo(below: count)
-        let hash = MerkleHash.node(
-            try rangeHash(start, split, memo: &memo, edges: &edges), try rangeHash(split, end, memo: &memo, edges: &edges))
-        edges[key] = hash
-        return hash
     }
 
     /// The hash of a complete subtree: a stored hash read from its tile, or the hash of its two
